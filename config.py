@@ -1,0 +1,167 @@
+"""Configuration read from the environment.
+
+`create_app()` picks a class by the HACKATHON_ENV variable (development, testing,
+production; production when unset, so a forgotten variable never runs a
+server with development secrets).
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _list(name: str, default: list[str] | None = None) -> list[str] | None:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Config:
+    """Settings shared by every environment; each one can be overridden by an env variable."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hackathon.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Mail: the outbox sends through SMTP, or to the log with MAIL_BACKEND=log.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Hackathon <noreply@localhost>")
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)  # seconds for the SMTP connection and each command
+    # Send queued mail right after the request's commit; `flask outbox send` retries the rest.
+    MAIL_SEND_AFTER_COMMIT = _bool("MAIL_SEND_AFTER_COMMIT", True)
+    OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
+
+    # Rate limits on sign-in, registration and password reset.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;60 per hour")
+
+    # Uploads of project files; request size limits apply to every request.
+    # UPLOAD_STORAGE: "local" (files under UPLOAD_DIR) or "database" (shared by several app servers).
+    UPLOAD_STORAGE = os.environ.get("UPLOAD_STORAGE", "local")
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    UPLOAD_MAX_IMAGE_PIXELS = _int("UPLOAD_MAX_IMAGE_PIXELS", 25_000_000)  # decoded size limit (bombs)
+    UPLOAD_MAX_ZIP_ENTRIES = _int("UPLOAD_MAX_ZIP_ENTRIES", 2000)
+    UPLOAD_MAX_ZIP_UNCOMPRESSED_BYTES = _int("UPLOAD_MAX_ZIP_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+    UPLOAD_MAX_FILE_BYTES = _int("UPLOAD_MAX_FILE_BYTES", 20 * 1024 * 1024)
+    UPLOAD_MAX_TEAM_BYTES = _int("UPLOAD_MAX_TEAM_BYTES", 60 * 1024 * 1024)
+    # All bytes a team ever uploads, removed files included (they stay for the version history).
+    UPLOAD_MAX_TEAM_STORED_BYTES = _int("UPLOAD_MAX_TEAM_STORED_BYTES", 180 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    MAX_FORM_MEMORY_SIZE = _int("MAX_FORM_MEMORY_SIZE", 500 * 1024)
+    MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 1000)
+
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
+
+    # i18n: English, Russian, Kyrgyz.
+    LANGUAGES = {"en": "English", "ru": "Русский", "ky": "Кыргызча"}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "hackathon" / "translations")
+
+    # Sessions and tokens. Score sheets stay open for hours, so CSRF tokens live for a day.
+    WTF_CSRF_TIME_LIMIT = _int("WTF_CSRF_TIME_LIMIT", 24 * 3600)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    EMAIL_CONFIRM_MAX_AGE = _int("EMAIL_CONFIRM_MAX_AGE", 3 * 24 * 3600)
+    PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+    INVITATION_MAX_AGE_DAYS = _int("INVITATION_MAX_AGE_DAYS", 14)
+
+    # Absolute links in mail (and when no request is around, e.g. in `flask outbox send`).
+    SERVER_NAME = os.environ.get("SERVER_NAME")
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    SITE_NAME = os.environ.get("SITE_NAME", "Hackathon")
+    # Country the events happen in: residents elsewhere count as diaspora on the inclusion dashboard.
+    HOME_COUNTRY = os.environ.get("HOME_COUNTRY", "KG")
+
+    # Ask browsers to only talk HTTPS (production only).
+    HSTS_ENABLED = False
+    DEMO_ALLOWED = True
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-secret-key-not-for-production"
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
+    PREFERRED_URL_SCHEME = "http"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    MAIL_BACKEND = "log"
+    MAIL_SEND_AFTER_COMMIT = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    WTF_CSRF_ENABLED = False
+    SERVER_NAME = None
+    UPLOAD_DIR = ""  # tests pass a temporary folder
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+    HSTS_ENABLED = _bool("HSTS_ENABLED", True)
+    DEMO_ALLOWED = False
+
+    WEAK_SECRET_KEYS = {"", "changeme", "secret", "dev", "dev-only-secret-key-not-for-production"}
+
+    @classmethod
+    def check(cls, settings) -> None:
+        """Refuse to start with no secret key or a well-known one."""
+        key = settings.get("SECRET_KEY") or ""
+        if key in cls.WEAK_SECRET_KEYS or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("HACKATHON_ENV", "production").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"HACKATHON_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,326 @@
+"""Account rules: registration, confirmation, sign-in, password reset and change, profile, API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from hackathon.accounts.models import ApiToken, User
+from hackathon.database import utcnow
+from hackathon.errors import DomainError, InvalidToken, NotFound
+from hackathon.extensions import db
+from hackathon.mail import queue_mail
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 256
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against unknown emails so that a wrong email takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0123456789")
+
+
+class InvalidEmail(DomainError):
+    pass
+
+
+class WeakPassword(DomainError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("common_passwords.txt")
+    return frozenset(
+        line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+    )
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why the password is refused, or None. Length and commonness only: no composition rules."""
+    if len(password) < PASSWORD_MIN:
+        return _("Use at least %(n)d characters.", n=PASSWORD_MIN)
+    if len(password) > PASSWORD_MAX:
+        return _("Use at most %(n)d characters.", n=PASSWORD_MAX)
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) < 3:
+        return _("This password is too common. Try a few unrelated words.")
+    if email and lowered in {email.lower(), email.split("@")[0].lower()}:
+        return _("The password must not be your email address.")
+    if name and lowered == name.strip().lower():
+        return _("The password must not be your name.")
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(raw: str) -> str:
+    """Validated, lower-cased ASCII address; raises InvalidEmail with a message for people."""
+    raw = (raw or "").strip()
+    local = raw.rsplit("@", 1)[0] if "@" in raw else raw
+    if not local.isascii():
+        raise InvalidEmail(_("Use an email address with only Latin letters, digits and .-_+ before the @ sign."))
+    try:
+        # test_environment admits *.test addresses (the demo's); no DNS lookups either way.
+        result = validate_email(raw, check_deliverability=False, allow_smtputf8=False, test_environment=True)
+    except EmailNotValidError:
+        raise InvalidEmail(_("Enter a valid email address, like name@example.org.")) from None
+    address = (result.ascii_email or result.normalized).lower()
+    if len(address) > 254:
+        raise InvalidEmail(_("This email address is too long."))
+    return address
+
+
+def find_user_by_email(address: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == address.lower()))
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _preferred_locale(user: User | None, fallback: str | None = None) -> str | None:
+    return (user.locale if user and user.locale else None) or fallback
+
+
+def register_user(*, name: str, email: str, password: str, locale: str | None) -> User | None:
+    """Create an unconfirmed account and mail a confirmation link.
+
+    If the address is taken, the owner is told by mail instead and the caller
+    sees the same outcome, so registration never reveals who has an account.
+    """
+    address = normalise_email(email)
+    problem = password_problem(password, email=address, name=name)
+    if problem:
+        raise WeakPassword(problem)
+    existing = find_user_by_email(address)
+    if existing is not None:
+        queue_mail(existing.email, "account_exists", locale=_preferred_locale(existing, locale), user=existing,
+                   login_url=url_for("accounts.login", _external=True),
+                   reset_url=url_for("accounts.reset_request", _external=True))
+        db.session.commit()
+        return None
+    user = User(name=name.strip(), email=address, password_hash=hash_password(password), locale=locale, skills=[])
+    db.session.add(user)
+    db.session.flush()
+    _queue_confirmation(user)
+    db.session.commit()
+    return user
+
+
+def confirmation_token(user: User) -> str:
+    return _serializer("confirm-email").dumps({"u": user.id, "e": user.email})
+
+
+def _queue_confirmation(user: User) -> None:
+    url = url_for("accounts.confirm_email", token=confirmation_token(user), _external=True)
+    queue_mail(user.email, "confirm_email", locale=user.locale, user=user, confirm_url=url)
+
+
+def resend_confirmation(email: str, *, locale: str | None) -> None:
+    """Mail a fresh link if an unconfirmed account has this address; silent otherwise."""
+    try:
+        address = normalise_email(email)
+    except InvalidEmail:
+        return
+    user = find_user_by_email(address)
+    if user is not None and not user.is_confirmed:
+        _queue_confirmation(user)
+        db.session.commit()
+
+
+def confirm_email(token: str, *, now: datetime | None = None) -> User:
+    """Confirm the address in a signed, expiring link; a second use is refused."""
+    try:
+        data = _serializer("confirm-email").loads(token, max_age=current_app.config["EMAIL_CONFIRM_MAX_AGE"])
+    except SignatureExpired:
+        raise InvalidToken(_("This confirmation link has expired. Ask for a new one below.")) from None
+    except BadSignature:
+        raise InvalidToken(_("This confirmation link is not valid. Ask for a new one below.")) from None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or user.email != data.get("e"):
+        raise InvalidToken(_("This confirmation link is not valid. Ask for a new one below."))
+    if user.is_confirmed:
+        raise InvalidToken(_("This link was already used. Your email is confirmed: you can sign in."))
+    user.email_confirmed_at = now or utcnow()
+    db.session.commit()
+    return user
+
+
+class SignInFailed(DomainError):
+    pass
+
+
+class EmailNotConfirmed(DomainError):
+    pass
+
+
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> User:
+    """The user for these credentials; one message for every failure so nobody learns who has an account."""
+    try:
+        address = normalise_email(email)
+    except InvalidEmail:
+        address = ""
+    user = find_user_by_email(address) if address else None
+    if not verify_password(user, password) or not user.is_active:
+        raise SignInFailed(_("The email or password is incorrect."))
+    if not user.is_confirmed:
+        _queue_confirmation(user)
+        db.session.commit()
+        raise EmailNotConfirmed(
+            _("Please confirm your email address first. We have sent you a new confirmation link.")
+        )
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now or utcnow()
+    db.session.commit()
+    return user
+
+
+def _reset_fingerprint(user: User) -> str:
+    # Changes with the password, which makes a used reset link worthless.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str, *, locale: str | None) -> None:
+    """Mail a reset link if the address has an account; the caller always shows the same message."""
+    try:
+        address = normalise_email(email)
+    except InvalidEmail:
+        return
+    user = find_user_by_email(address)
+    if user is None or not user.is_active:
+        return
+    token = _serializer("reset-password").dumps({"u": user.id, "p": _reset_fingerprint(user)})
+    queue_mail(user.email, "reset_password", locale=_preferred_locale(user, locale), user=user,
+               reset_url=url_for("accounts.reset_password", token=token, _external=True))
+    db.session.commit()
+
+
+def user_for_reset_token(token: str) -> User:
+    try:
+        data = _serializer("reset-password").loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired:
+        raise InvalidToken(_("This reset link has expired. Ask for a new one.")) from None
+    except BadSignature:
+        raise InvalidToken(_("This reset link is not valid. Ask for a new one.")) from None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or data.get("p") != _reset_fingerprint(user):
+        raise InvalidToken(_("This reset link was already used or is no longer valid. Ask for a new one."))
+    return user
+
+
+def _set_password(user: User, password: str) -> None:
+    problem = password_problem(password, email=user.email, name=user.name)
+    if problem:
+        raise WeakPassword(problem)
+    user.password_hash = hash_password(password)
+    user.session_version += 1  # every other session and remember-me cookie ends
+
+
+def reset_password(token: str, password: str, *, now: datetime | None = None) -> User:
+    user = user_for_reset_token(token)
+    _set_password(user, password)
+    # Following the link proves the address, so an unconfirmed account becomes confirmed.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now or utcnow()
+    queue_mail(user.email, "password_changed", locale=user.locale, user=user)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user, current_password):
+        raise DomainError(_("Your current password is not correct."))
+    _set_password(user, new_password)
+    queue_mail(user.email, "password_changed", locale=user.locale, user=user)
+    db.session.commit()
+
+
+PROFILE_FIELDS = (
+    "name", "locale", "year_of_birth", "gender", "region", "country", "background",
+    "skills", "organisation", "first_hackathon",
+)
+
+
+def update_profile(user: User, **values) -> None:
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    for key, value in values.items():
+        setattr(user, key, value)
+    db.session.commit()
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.commit()
+
+
+TOKEN_PREFIX = "hk_"
+
+
+def hash_api_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal token; the secret is returned once and only its hash is kept."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name.strip()[:80] or "token", token_hash=hash_api_token(secret),
+                     prefix=secret[:10])
+    db.session.add(token)
+    db.session.commit()
+    return token, secret
+
+
+def revoke_api_token(user: User, token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound()
+    token.revoked_at = token.revoked_at or utcnow()
+    db.session.commit()
+
+
+def user_for_api_token(secret: str, *, now: datetime | None = None) -> User | None:
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(secret)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    token.last_used_at = now or utcnow()
+    db.session.commit()
+    return token.user
+
+
+def create_admin(email: str, password: str, *, name: str = "Site admin") -> User:
+    """Make (or promote) a confirmed site admin."""
+    address = normalise_email(email)
+    user = find_user_by_email(address)
+    if user is None:
+        problem = password_problem(password, email=address)
+        if problem:
+            raise WeakPassword(problem)
+        user = User(email=address, name=name, password_hash=hash_password(password), skills=[])
+        db.session.add(user)
+    user.is_admin = True
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    db.session.commit()
+    return user

@@ -1,0 +1,200 @@
+"""Account pages: thin views over accounts.services."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from hackathon.accounts import bp, services
+from hackathon.accounts.forms import (ApiTokenForm, ChangePasswordForm, EmailForm, LanguageForm, LoginForm,
+                                      NewPasswordForm, ProfileForm, RegisterForm)
+from hackathon.accounts.models import ApiToken
+from hackathon.errors import DomainError, InvalidToken
+from hackathon.extensions import db, limiter
+from hackathon.forms import EmptyForm
+from hackathon.i18n import current_locale
+from hackathon.permissions import is_safe_next
+
+
+def auth_limit() -> str:
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("events.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            services.register_user(name=form.name.data, email=form.email.data, password=form.password.data,
+                                   locale=current_locale())
+        except services.InvalidEmail as error:
+            form.email.errors.append(error.message)
+        except services.WeakPassword as error:
+            form.password.errors.append(error.message)
+        else:
+            return render_template("accounts/check_mail.html", email=form.email.data)
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/confirm/<token>")
+def confirm_email(token: str):
+    try:
+        services.confirm_email(token)
+    except InvalidToken as error:
+        flash(error.message, "error")
+        return redirect(url_for("accounts.resend_confirmation"))
+    flash(_("Your email address is confirmed. You can sign in now."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+def resend_confirmation():
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.resend_confirmation(form.email.data, locale=current_locale())
+        return render_template("accounts/check_mail.html", email=form.email.data)
+    return render_template("accounts/resend_confirmation.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+def login():
+    next_url = request.args.get("next")
+    if current_user.is_authenticated:
+        return redirect(next_url if is_safe_next(next_url) else url_for("events.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            locale = current_locale()  # read before clearing the session, which holds the language picked
+            session.clear()  # a fresh session on sign-in (no fixation)
+            login_user(user, remember=form.remember.data)
+            if user.locale is None:
+                services.set_locale(user, locale)
+            return redirect(next_url if is_safe_next(next_url) else url_for("events.index"))
+    return render_template("accounts/login.html", form=form, next_url=next_url if is_safe_next(next_url) else None)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You are signed out."), "success")
+    return redirect(url_for("events.index"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+def reset_request():
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, locale=current_locale())
+        return render_template("accounts/check_mail.html", email=form.email.data, reset=True)
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except InvalidToken as error:
+        flash(error.message, "error")
+        return redirect(url_for("accounts.reset_request"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except services.WeakPassword as error:
+            form.password.errors.append(error.message)
+        except InvalidToken as error:
+            flash(error.message, "error")
+            return redirect(url_for("accounts.reset_request"))
+        else:
+            logout_user()
+            flash(_("Your password is changed. Sign in with the new one."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user) if request.method == "GET" else ProfileForm()
+    if request.method == "GET":
+        form.skills.data = ", ".join(current_user.skills or [])
+        form.gender.data = current_user.gender.value if current_user.gender else ""
+        form.background.data = current_user.background.value if current_user.background else ""
+        form.locale.data = current_user.locale or current_locale()
+        form.first_hackathon.data = {True: "yes", False: "no"}.get(current_user.first_hackathon, "")
+        form.region.data = current_user.region or ""
+        form.country.data = current_user.country or ""
+    if form.validate_on_submit():
+        services.update_profile(current_user, **form.profile_values())
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except services.WeakPassword as error:
+            form.password.errors.append(error.message)
+        except DomainError as error:
+            form.current_password.errors.append(error.message)
+        else:
+            # The user object, not the `current_user` proxy: Flask-Login would store the proxy as the user,
+            # and the next `current_user` access would resolve it to itself without end.
+            login_user(current_user._get_current_object(), remember=False)  # this session carries the new version
+            flash(_("Your password is changed. You were signed out on your other devices."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens():
+    form = ApiTokenForm()
+    new_secret = None
+    if form.validate_on_submit():
+        _, new_secret = services.create_api_token(current_user, form.name.data)
+        form = ApiTokenForm(formdata=None)
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template("accounts/tokens.html", form=form, tokens=tokens, new_secret=new_secret,
+                           revoke_form=EmptyForm())
+
+
+@bp.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_api_token(token_id: int):
+    if EmptyForm().validate_on_submit():
+        services.revoke_api_token(current_user, token_id)
+        flash(_("The token is revoked."), "success")
+    return redirect(url_for("accounts.api_tokens"))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    form = LanguageForm()
+    target = form.next.data if is_safe_next(form.next.data) else url_for("events.index")
+    if form.validate_on_submit():
+        session["locale"] = form.language.data
+        if current_user.is_authenticated:
+            services.set_locale(current_user, form.language.data)
+    return redirect(target)

@@ -1,0 +1,129 @@
+"""Horizontal bar charts as plain data for an inline-SVG template. Pure: stdlib only.
+
+The template (`templates/inclusion/_chart.html`) draws what is computed here: no arithmetic in templates,
+no script, no inline style (colours come from the `chart-series-N` classes in app.css). Each chart carries
+a title and a text description for screen readers, and the page shows the same numbers in a table.
+
+Layout, in viewBox units (the SVG is drawn at 100% of its container's width, so it scales on a phone):
+each category is a line of label text, then one bar per series under it, the value written after the bar.
+The longest bar is as wide as the chart minus the room kept for the value text; every bar is to that scale,
+and a non-zero value is never drawn thinner than `MIN_BAR` so that it does not vanish.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+WIDTH = 320
+VALUE_ROOM = 40      # right of the longest bar, for its value
+LABEL_HEIGHT = 17    # a category label line (text baseline at LABEL_BASELINE)
+LABEL_BASELINE = 13
+BAR_HEIGHT = 12
+BAR_GAP = 3
+GROUP_GAP = 9
+TOP = 2
+MIN_BAR = 1
+LABEL_FONT = 13
+VALUE_FONT = 11
+
+
+@dataclass(frozen=True)
+class Bar:
+    series: int          # index into the chart's series (CSS class chart-series-<series>)
+    value: int
+    x: int
+    y: int
+    width: int
+    height: int
+    text_x: int
+    text_y: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    label_y: int
+    bars: list[Bar]
+
+
+@dataclass(frozen=True)
+class Series:
+    index: int
+    name: str
+
+    @property
+    def css_class(self) -> str:
+        return f"chart-series-{self.index}"
+
+
+@dataclass(frozen=True)
+class BarChart:
+    id: str
+    title: str
+    desc: str
+    width: int
+    height: int
+    series: list[Series]
+    groups: list[Group]
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+    @property
+    def title_id(self) -> str:
+        return f"{self.id}-title"
+
+    @property
+    def desc_id(self) -> str:
+        return f"{self.id}-desc"
+
+
+def bar_width(value: int, largest: int, room: int) -> int:
+    """The bar length of `value` when `largest` takes `room` units; at least MIN_BAR for a non-zero value."""
+    if value <= 0 or largest <= 0:
+        return 0
+    return max(MIN_BAR, round(room * value / largest))
+
+
+def describe(categories: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]) -> str:
+    """The chart's numbers as text, for its <desc>: "Label: Series 1 12, Series 2 3; Label 2: ..."."""
+    parts = []
+    for index, category in enumerate(categories):
+        values = ", ".join(f"{name} {values[index]}" for name, values in series)
+        parts.append(f"{category}: {values}")
+    return "; ".join(parts) + ("." if parts else "")
+
+
+def bar_chart(chart_id: str, title: str, categories: Sequence[str],
+              series: Sequence[tuple[str, Sequence[int]]], *, desc: str | None = None) -> BarChart:
+    """A grouped horizontal bar chart: one group per category, one bar per series (name, values by category).
+
+    Labels arrive translated; `desc` defaults to `describe(categories, series)`.
+    """
+    for name, values in series:
+        if len(values) != len(categories):
+            raise ValueError(f"series {name!r} has {len(values)} values for {len(categories)} categories")
+    largest = max((value for _name, values in series for value in values), default=0)
+    room = WIDTH - VALUE_ROOM
+    groups: list[Group] = []
+    y = TOP
+    for index, category in enumerate(categories):
+        label_y = y + LABEL_BASELINE
+        y += LABEL_HEIGHT
+        bars = []
+        for number, (_name, values) in enumerate(series):
+            value = values[index]
+            width = bar_width(value, largest, room)
+            bars.append(Bar(series=number, value=value, x=0, y=y, width=width, height=BAR_HEIGHT,
+                            text_x=width + 4, text_y=y + BAR_HEIGHT - 2, text=str(value)))
+            y += BAR_HEIGHT + BAR_GAP
+        groups.append(Group(label=category, label_y=label_y, bars=bars))
+        y += GROUP_GAP - BAR_GAP
+    height = max(y, TOP + LABEL_HEIGHT)
+    return BarChart(
+        id=chart_id, title=title, desc=desc if desc is not None else describe(categories, series),
+        width=WIDTH, height=height, series=[Series(index, name) for index, (name, _values) in enumerate(series)],
+        groups=groups,
+    )

@@ -1,0 +1,273 @@
+"""The inclusion dashboard's service: who may see it, the loader (three queries whatever the number of
+applications) turning applications, teams and members into `stats` inputs, and the labelled, charted view
+of the result shared by the page; the API serialises the same `InclusionStats`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from hackathon.accounts.forms import KYRGYZSTAN_REGIONS, LANGUAGE_CHOICES, REGION_NAMES
+from hackathon.accounts.models import User
+from hackathon.applications import charts, stats
+from hackathon.applications.models import Application, ApplicationKind
+from hackathon.database import utcnow
+from hackathon.events.models import Event
+from hackathon.extensions import db
+from hackathon.permissions import can_manage_event
+from hackathon.teams.models import TeamMember
+
+# The country whose residents are "home"; everyone else lives abroad (the diaspora). Override with the
+# HOME_COUNTRY setting for a deployment in another country.
+HOME_COUNTRY = "KG"
+
+
+def can_view_inclusion(user: User | None, event: Event) -> bool:
+    """The event's organisers and site admins see the inclusion dashboard and its API (profiles in aggregate)."""
+    return can_manage_event(user, event)
+
+
+def home_country() -> str:
+    return str(current_app.config.get("HOME_COUNTRY") or HOME_COUNTRY).upper()
+
+
+def reference_year(event: Event, now: datetime) -> int:
+    """Ages are counted in the year the event's hacking starts (else applications close, else now), in the
+    event's timezone."""
+    moment = event.hacking_starts_at or event.applications_close_at or now
+    try:
+        zone = ZoneInfo(event.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return moment.astimezone(zone).year
+
+
+def known_values() -> dict[str, list[str]]:
+    """Values listed even when nobody has them: every region, every language of the site."""
+    return {"region": [key for key, _label in KYRGYZSTAN_REGIONS],
+            "language": list(current_app.config.get("LANGUAGES") or dict(LANGUAGE_CHOICES))}
+
+
+def load_inclusion_stats(event: Event, *, now: datetime | None = None) -> stats.InclusionStats:
+    """The event's funnel and breakdowns, in three queries: applications, team members, profiles."""
+    applications = [
+        stats.ApplicationRow(id=row.id, kind=ApplicationKind(row.kind).value, status=row.status.value,
+                             user_id=row.user_id, team_id=row.team_id)
+        for row in db.session.execute(
+            select(Application.id, Application.kind, Application.status, Application.user_id, Application.team_id)
+            .where(Application.event_id == event.id)
+        )
+    ]
+    members: dict[int, list[int]] = {}
+    for team_id, user_id in db.session.execute(
+        select(TeamMember.team_id, TeamMember.user_id).where(TeamMember.event_id == event.id)
+    ):
+        members.setdefault(team_id, []).append(user_id)
+    covered = or_(
+        User.id.in_(select(TeamMember.user_id).where(TeamMember.event_id == event.id)),
+        User.id.in_(select(Application.user_id).where(Application.event_id == event.id,
+                                                      Application.kind == ApplicationKind.individual)),
+    )
+    profiles = {
+        row.id: stats.Person(
+            user_id=row.id, stages=frozenset(), year_of_birth=row.year_of_birth,
+            gender=row.gender.value if row.gender else None, region=row.region, country=row.country,
+            background=row.background.value if row.background else None, first_hackathon=row.first_hackathon,
+            language=row.locale,
+        )
+        for row in db.session.execute(
+            select(User.id, User.year_of_birth, User.gender, User.region, User.country, User.background,
+                   User.first_hackathon, User.locale).where(covered)
+        )
+    }
+    return stats.inclusion_stats(applications, members, profiles, year=reference_year(event, now or utcnow()),
+                                 home_country=home_country(), known=known_values())
+
+
+# --- labels ------------------------------------------------------------------------------------------------
+
+# To add a stage: its name in stats.FUNNEL_STAGES, the loader marking which applications reached it, and
+# its label and explanation here.
+STAGE_LABELS = {
+    "applied": _l("Applied"),
+    "accepted": _l("Accepted"),
+    "confirmed": _l("Confirmed"),
+}
+STAGE_EXPLANATIONS = {
+    "applied": _l("Everyone covered by a submitted application: individual applicants and the members of teams "
+                  "that applied, whatever the decision. Drafts and withdrawn applications are not counted; an "
+                  "individual who joined a team counts once, through the team's application."),
+    "accepted": _l("Applications offered a place, including those who later declined or did not confirm in time. "
+                   "A team member counts through the team's decision."),
+    "confirmed": _l("Accepted applicants who confirmed that they take part."),
+}
+NOT_COUNTED_LABELS = {
+    "draft": _l("Drafts, never submitted"),
+    "withdrawn": _l("Withdrawn by the applicants"),
+    "merged": _l("Individual applications merged into a team (counted through the team)"),
+}
+DIMENSION_LABELS = {
+    "age_band": _l("Age"),
+    "gender": _l("Gender"),
+    "region": _l("Region"),
+    "country": _l("Country of residence"),
+    "diaspora": _l("At home or abroad"),
+    "background": _l("Background"),
+    "first_hackathon": _l("First hackathon"),
+    "language": _l("Preferred language"),
+}
+DIMENSION_EXPLANATIONS = {
+    "age_band": _l("Age in the year of the event, from the year of birth."),
+    "diaspora": _l("Home or abroad by the country of residence, else by the region."),
+    "language": _l("The language chosen for pages and mail."),
+}
+GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other"),
+                 "undisclosed": _l("Prefer not to say")}
+BACKGROUND_LABELS = {"it": _l("IT (software, data, design)"), "non_it": _l("Non-IT")}
+YES_NO_LABELS = {"yes": _l("Yes"), "no": _l("No")}
+AGE_LABELS = {"under_18": _l("Under 18")}
+NOT_GIVEN = _l("Not given")
+
+
+def value_label(dimension: str, value: str) -> str:
+    """A dimension's raw key as people read it, in the current language."""
+    if value == stats.UNKNOWN:
+        return str(NOT_GIVEN)
+    if dimension == "country" or (dimension == "diaspora" and value == "home"):
+        code = value if dimension == "country" else home_country()
+        return get_locale().territories.get(code, code)
+    labels = {
+        "age_band": AGE_LABELS, "gender": GENDER_LABELS, "region": REGION_NAMES, "background": BACKGROUND_LABELS,
+        "first_hackathon": YES_NO_LABELS, "language": dict(LANGUAGE_CHOICES),
+        "diaspora": {"abroad": _l("Abroad")},
+    }.get(dimension, {})
+    return str(labels.get(value, value.replace("-", "–") if dimension == "age_band" else value))
+
+
+def percent_text(value: int | None) -> str:
+    return "–" if value is None else f"{value}%"
+
+
+# --- the page ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FunnelRow:
+    stage: str
+    label: str
+    explanation: str
+    count: stats.StageCount
+    people_percent: str
+    applications_percent: str
+    teams_percent: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    count: int
+    percent: str  # share of all who applied (first stage) or rate from the previous stage
+
+
+@dataclass(frozen=True)
+class BreakdownLine:
+    value: str
+    label: str
+    cells: list[Cell]
+
+
+@dataclass(frozen=True)
+class BreakdownSection:
+    dimension: str
+    title: str
+    explanation: str
+    chart: charts.BarChart
+    lines: list[BreakdownLine]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    stats: stats.InclusionStats
+    stages: list[tuple[str, str]]  # (key, label)
+    funnel: list[FunnelRow]
+    funnel_chart: charts.BarChart
+    not_counted: list[tuple[str, int]]
+    sections: list[BreakdownSection]
+
+    @property
+    def applied(self) -> stats.StageCount:
+        return self.stats.funnel[0]
+
+
+def build_dashboard(result: stats.InclusionStats) -> Dashboard:
+    """Labels, percentages as text and charts for the page; numbers are the ones in `result`."""
+    stage_labels = [(stage, str(STAGE_LABELS.get(stage, stage))) for stage in stats.FUNNEL_STAGES]
+    funnel_rows = [
+        FunnelRow(stage=count.stage, label=str(STAGE_LABELS.get(count.stage, count.stage)),
+                  explanation=str(STAGE_EXPLANATIONS.get(count.stage, "")), count=count,
+                  people_percent=percent_text(count.people_percent),
+                  applications_percent=percent_text(count.applications_percent),
+                  teams_percent=percent_text(count.teams_percent))
+        for count in result.funnel
+    ]
+    funnel_chart = charts.bar_chart(
+        "chart-funnel", _("The funnel: people, applications and teams at each stage"),
+        [row.label for row in funnel_rows],
+        [(_("People"), [row.count.people for row in funnel_rows]),
+         (_("Applications"), [row.count.applications for row in funnel_rows]),
+         (_("Teams"), [row.count.teams for row in funnel_rows])],
+    )
+    sections = []
+    for dimension in stats.DIMENSIONS:
+        rows = result.breakdowns[dimension]
+        title = str(DIMENSION_LABELS[dimension])
+        lines = []
+        for row in rows:
+            cells = [Cell(row.counts[stats.FUNNEL_STAGES[0]], percent_text(row.share))]
+            cells += [Cell(row.counts[stage], percent_text(row.rates.get(stage)))
+                      for stage in stats.FUNNEL_STAGES[1:]]
+            lines.append(BreakdownLine(value=row.value, label=value_label(dimension, row.value), cells=cells))
+        chart = charts.bar_chart(
+            f"chart-{dimension.replace('_', '-')}", _("%(dimension)s: people at each stage", dimension=title),
+            [line.label for line in lines],
+            [(label, [row.counts[stage] for row in rows]) for stage, label in stage_labels],
+        )
+        sections.append(BreakdownSection(dimension=dimension, title=title,
+                                         explanation=str(DIMENSION_EXPLANATIONS.get(dimension, "")),
+                                         chart=chart, lines=lines))
+    not_counted = [(str(NOT_COUNTED_LABELS[status]), count) for status, count in result.not_counted.items()]
+    return Dashboard(stats=result, stages=stage_labels, funnel=funnel_rows, funnel_chart=funnel_chart,
+                     not_counted=not_counted, sections=sections)
+
+
+# --- the API -----------------------------------------------------------------------------------------------
+
+def stats_as_json(event: Event, result: stats.InclusionStats) -> dict:
+    """The same numbers as the page, with raw keys ("18-24", "bishkek", "KG", "it", "unknown")."""
+    later = stats.FUNNEL_STAGES[1:]
+    return {
+        "event": event.slug,
+        "reference_year": result.year,
+        "home_country": result.home_country,
+        "stages": list(stats.FUNNEL_STAGES),
+        "funnel": [
+            {"stage": count.stage, "people": count.people, "applications": count.applications,
+             "individual_applications": count.individual_applications, "teams": count.teams,
+             "percent_of_previous": {"people": count.people_percent, "applications": count.applications_percent,
+                                     "teams": count.teams_percent}}
+            for count in result.funnel
+        ],
+        "not_counted": dict(result.not_counted),
+        "breakdowns": {
+            dimension: [
+                {"value": row.value, **row.counts, "percent_of_applied": row.share,
+                 "percent_of_previous": {stage: row.rates.get(stage) for stage in later}}
+                for row in rows
+            ]
+            for dimension, rows in result.breakdowns.items()
+        },
+    }

@@ -1,0 +1,13 @@
+"""Every domain's models, imported so that Alembic and `flask shell` see them all."""
+from hackathon.accounts.models import ApiToken, Background, Gender, User  # noqa: F401
+from hackathon.applications.models import (Application, ApplicationQuestion, ApplicationRating,  # noqa: F401
+                                           ApplicationSettings, MailTemplate)
+from hackathon.audit import AuditEntry  # noqa: F401
+from hackathon.events.models import Event, EventRole, Invitation, Role, Track  # noqa: F401
+from hackathon.mail import OutboxMessage, OutboxStatus  # noqa: F401
+from hackathon.mentoring.models import (Challenge, CheckIn, HelpRequest, MentorAssignment,  # noqa: F401
+                                        MentorConflict, MentoringSettings, MentorProfile, MentorReview,
+                                        Milestone, RubricCriterion, TeamChallenge)
+from hackathon.teams.models import Team, TeamInvitation, TeamMember  # noqa: F401
+from hackathon.submissions.models import (Attachment, DeadlineExemption, StoredBlob, Submission,  # noqa: F401
+                                          SubmissionSettings, SubmissionVersion)

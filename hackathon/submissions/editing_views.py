@@ -1,0 +1,1 @@
+"""Placeholder: routes arrive with the team form work."""

@@ -1,0 +1,95 @@
+"""Template helpers: dates in the event's timezone and the reader's locale, labels, navigation context."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import Flask, g, has_request_context, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from hackathon.events.phases import Phase
+
+PHASE_LABELS = {
+    Phase.upcoming: _l("Upcoming"),
+    Phase.applications: _l("Applications open"),
+    Phase.review: _l("Applications under review"),
+    Phase.hacking: _l("Hacking"),
+    Phase.judging: _l("Judging"),
+    Phase.pitching: _l("Pitching"),
+    Phase.results: _l("Results"),
+}
+
+ROLE_LABELS = {
+    "organiser": _l("Organiser"),
+    "mentor": _l("Mentor"),
+    "juror": _l("Juror"),
+    "participant": _l("Participant"),
+    "reviewer": _l("Application reviewer"),
+}
+
+
+# Lower-case, for use inside sentences ("invites you to be a mentor at ...").
+ROLE_NAMES = {
+    "organiser": _l("organiser"),
+    "mentor": _l("mentor"),
+    "juror": _l("juror"),
+    "participant": _l("participant"),
+    "reviewer": _l("application reviewer"),
+}
+
+
+# Each domain registers a function (user, event, roles) -> [(label, endpoint), ...] for the event menu.
+NAV_PROVIDERS: list = []
+
+
+def register_nav(provider):
+    """Decorator: add a provider of event navigation links (label, endpoint taking `slug`)."""
+    NAV_PROVIDERS.append(provider)
+    return provider
+
+
+def local_datetime(value: datetime | None, tz: str = "UTC", fmt: str = "medium") -> str:
+    """A UTC datetime shown in `tz`, formatted for the reader's locale, with the zone name."""
+    if value is None:
+        return ""
+    return format_datetime(value, format=fmt, tzinfo=ZoneInfo(tz), locale=get_locale()) + f" ({tz})"
+
+
+def register(app: Flask) -> None:
+    from hackathon.markdown import render_markdown
+
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["PHASE_LABELS"] = PHASE_LABELS
+    app.jinja_env.globals["ROLE_LABELS"] = ROLE_LABELS
+    app.jinja_env.globals["ROLE_NAMES"] = ROLE_NAMES
+
+    @app.context_processor
+    def navigation():
+        if not has_request_context():  # mail rendered from the CLI needs no navigation
+            return {}
+        from hackathon.accounts.forms import LanguageForm
+        from hackathon.forms import EmptyForm
+        from hackathon.permissions import can_manage_event, is_admin, roles_at
+
+        event = g.get("event")
+        language_form = LanguageForm(formdata=None, language=str(get_locale()), next=request.full_path.rstrip("?"))
+        context = {
+            "language_form": language_form,
+            "logout_form": EmptyForm(formdata=None),
+            "current_locale": str(get_locale()),
+            "nav_event": event,
+            "nav_roles": frozenset(),
+            "nav_links": [],
+            "nav_can_manage": False,
+            "nav_is_admin": is_admin(current_user),
+        }
+        if event is not None:
+            context["nav_roles"] = roles_at(current_user, event)
+            context["nav_can_manage"] = can_manage_event(current_user, event)
+            context["nav_links"] = [link for provider in NAV_PROVIDERS
+                                    for link in provider(current_user, event, context["nav_roles"])]
+        return context

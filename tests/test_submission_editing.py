@@ -1,0 +1,2 @@
+"""Placeholder: filled by the team form work."""
+ROUTES: list = []

@@ -1,0 +1,4 @@
+"""WSGI entry point: `gunicorn wsgi:app` (HACKATHON_ENV picks the configuration)."""
+from hackathon import create_app
+
+app = create_app()
