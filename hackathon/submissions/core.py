@@ -82,10 +82,16 @@ def ensure_submission(event: Event, team: Team) -> Submission:
     submission = team_submission(event, team.id)
     if submission is not None:
         return submission
+    submission = Submission(event_id=event.id, team_id=team.id, track_id=team.track_id,
+                            credited_user_ids=[member.user_id for member in team.members])
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite serialises writers, so there is no race to guard; and pysqlite would turn a savepoint opened
+        # outside a transaction into a commit of its own, keeping the row even if the caller rolls back.
+        db.session.add(submission)
+        db.session.flush()
+        return submission
     try:
         with db.session.begin_nested():
-            submission = Submission(event_id=event.id, team_id=team.id, track_id=team.track_id,
-                                    credited_user_ids=[member.user_id for member in team.members])
             db.session.add(submission)
     except IntegrityError:
         submission = team_submission(event, team.id)
@@ -110,6 +116,9 @@ def open_for_writing(event: Event, team: Team, now: datetime, *, expected_versio
     `now` is the server clock read by the caller's request; the check happens after the lock is taken, so a
     save that waited on another one is still judged against the deadline.
     """
+    if deadline_for(event, team.id).is_frozen(now):  # checked first too, so a refused save creates no row
+        raise DeadlinePassed(_("The submission deadline has passed: the submission is frozen for judging. "
+                               "Ask the organisers if you need an extension."))
     submission = lock(ensure_submission(event, team))
     deadline = deadline_for(event, team.id)
     if deadline.is_frozen(now):

@@ -22,7 +22,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from werkzeug.routing import BuildError
 from wtforms import SelectField
 from wtforms.widgets import HiddenInput
 
@@ -132,10 +131,7 @@ def _team(event: Event) -> Team:
 
 def _back(event: Event) -> str:
     """The team's submission page, at its files section."""
-    try:
-        return url_for("submissions.edit", slug=event.slug, _anchor="files")
-    except BuildError:  # the submission form's endpoint arrives with the form's own work
-        return f"{request.script_root}/events/{event.slug}/submission#files"
+    return url_for("submissions.edit", slug=event.slug, _anchor="files")
 
 
 @bp.route("/events/<slug>/submission/files", methods=["POST"], endpoint="upload")

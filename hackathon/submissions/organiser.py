@@ -274,7 +274,7 @@ def _members(team_id: int) -> list[User]:
 
 def team_page_url(event: Event) -> str:
     """The team's submission page (where members edit), as an absolute link for mail."""
-    return url_for("events.overview", slug=event.slug, _external=True).rstrip("/") + "/submission"
+    return url_for("submissions.edit", slug=event.slug, _external=True)
 
 
 def grant_exemption(actor: User, event: Event, team: Team, kind: ExemptionKind | str, until: datetime | None,

@@ -6,7 +6,7 @@ Who sees what: organisers of the event and site admins (`can_manage_submissions`
 """
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -33,10 +33,6 @@ def organiser_links(user, event: Event, roles) -> list[tuple[str, str]]:
     return [(_("Submissions"), "submissions.organiser_list")] if can_manage_submissions(user, event) else []
 
 
-def _versions_available() -> bool:
-    return "submissions.team_versions" in current_app.view_functions
-
-
 @bp.route("/events/<slug>/submissions", endpoint="organiser_list")
 @event_route(can_manage_submissions)
 def organiser_list(event: Event):
@@ -46,7 +42,7 @@ def organiser_list(event: Event):
     listing = services.submission_rows(current_user, event, now=now, **filters.filters())
     return render_template("submissions/organiser/list.html", event=event, listing=listing, filters=filters,
                            labels=services.STATE_LABELS, states=list(services.STATE_LABELS),
-                           button_form=EmptyForm(formdata=None), versions=_versions_available(),
+                           button_form=EmptyForm(formdata=None),
                            interval_hours=int(services.REMINDER_INTERVAL.total_seconds() // 3600))
 
 
@@ -64,7 +60,7 @@ def _detail_page(event: Event, team_id: int, *, form: ExemptionForm | None = Non
     project = project_view(core.snapshot(details.submission)) if details.submission is not None else None
     return render_template("submissions/organiser/detail.html", event=event, details=details, project=project,
                            form=form, kind=kind, labels=services.STATE_LABELS, kind_labels=services.KIND_LABELS,
-                           button_form=EmptyForm(formdata=None), versions=_versions_available(), now=now), status
+                           button_form=EmptyForm(formdata=None), now=now), status
 
 
 @bp.route("/events/<slug>/submissions/<id:team_id>", endpoint="organiser_detail")
