@@ -1,0 +1,1 @@
+"""Jury scoring: rounds and weighted criteria, juror assignment, score sheets, leaderboard, shortlist."""

@@ -1,0 +1,145 @@
+"""The leaderboard maths (hackathon/judging/scoring.py): the issue's worked example, Krippendorff's published
+reliability data, calibration edge cases, tie-breaks, checks and the juror–project graph."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from hackathon.judging.scoring import (Criterion, Sheet, fewer_than, krippendorff_alpha_interval, leaderboard,
+                                       too_close_to_call, top_changes_without, weighted_total)
+
+CRITERIA = [Criterion.of(1, "0.5"), Criterion.of(2, "0.3"), Criterion.of(3, "0.2")]
+A, B, C = 1, 2, 3
+P1, P2, P3, P4 = 101, 102, 103, 104
+
+
+def sheet(juror, project, *scores, criteria=CRITERIA) -> Sheet:
+    return Sheet(juror, project, dict(zip((c.id for c in criteria), scores)))
+
+
+WORKED = [
+    sheet(A, P1, 9, 9, 8), sheet(A, P2, 8, 9, 9), sheet(A, P3, 7, 8, 8),
+    sheet(B, P1, 6, 7, 6), sheet(B, P2, 7, 6, 7), sheet(B, P4, 8, 8, 7),
+    sheet(C, P2, 5, 4, 5), sheet(C, P3, 3, 4, 3), sheet(C, P4, 6, 5, 6),
+]
+
+
+def test_the_worked_example():
+    raw = leaderboard(WORKED, CRITERIA, method="raw")
+    assert [p.project_id for p in raw.projects] == [P1, P4, P2, P3]
+    calibrated = leaderboard(WORKED, CRITERIA)
+    assert [p.project_id for p in calibrated.projects] == [P4, P2, P1, P3]
+    z = {p.project_id: p.z for p in calibrated.projects}
+    assert z[P4] == pytest.approx(1.027934, abs=5e-7)
+    assert z[P2] == pytest.approx(0.050998, abs=5e-7)
+    assert z[P1] == pytest.approx(-0.015922, abs=5e-7)
+    assert z[P3] == pytest.approx(-1.088509, abs=5e-7)
+    assert [p.rank for p in calibrated.projects] == [1, 2, 3, 4] and not any(p.tied for p in calibrated.projects)
+
+
+def test_weighted_totals_are_exact():
+    assert weighted_total(sheet(A, P1, 9, 9, 8), CRITERIA) == Fraction(100) * (Fraction(1, 2) * Fraction(8, 9) + Fraction(3, 10) * Fraction(8, 9) + Fraction(1, 5) * Fraction(7, 9))
+    assert weighted_total(sheet(A, P1, 1, 1, 1), CRITERIA) == 0
+    assert weighted_total(sheet(A, P1, 10, 10, 10), CRITERIA) == 100
+    # Weights are any positive numbers: 5/3/2 is the same as 0.5/0.3/0.2.
+    other = [Criterion.of(1, 5), Criterion.of(2, 3), Criterion.of(3, 2)]
+    assert weighted_total(sheet(A, P1, 9, 9, 8, criteria=other), other) == weighted_total(sheet(A, P1, 9, 9, 8), CRITERIA)
+    with pytest.raises(ValueError):
+        weighted_total(sheet(A, P1, 11, 9, 8), CRITERIA)
+
+
+def test_display_scale_standard_errors_and_intervals():
+    board = leaderboard(WORKED, CRITERIA)
+    for project in board.projects:
+        assert project.display == pytest.approx(board.round_mean + board.round_sd * project.z)
+        low, high = project.interval
+        assert low < project.display < high
+    by_id = {p.project_id: p for p in board.projects}
+    # P2 has three sheets, the others two: its standard error is smaller by √(2/3).
+    assert by_id[P2].se == pytest.approx(by_id[P1].se * (2 / 3) ** 0.5)
+
+
+def test_krippendorff_alpha_on_krippendorffs_reliability_data():
+    """Krippendorff (2011), 'Computing Krippendorff's Alpha-Reliability', data C: interval alpha = 0.849."""
+    coders = {
+        "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+        "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+        "C": [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+        "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
+    }
+    data = {unit: {coder: values[unit] for coder, values in coders.items() if values[unit] is not None}
+            for unit in range(12)}
+    assert round(krippendorff_alpha_interval(data), 3) == 0.849
+    assert krippendorff_alpha_interval({1: {"a": 3}}) is None
+    assert krippendorff_alpha_interval({1: {"a": 3, "b": 3}, 2: {"a": 3, "b": 3}}) is None  # no variation
+    assert krippendorff_alpha_interval({1: {"a": 1, "b": 1}, 2: {"a": 5, "b": 5}}) == 1
+
+
+def test_single_sheet_and_zero_variance_jurors_are_flagged():
+    sheets = WORKED + [sheet(4, P1, 5, 5, 5), sheet(5, P3, 6, 6, 6), sheet(5, P4, 6, 6, 6)]
+    board = leaderboard(sheets, CRITERIA)
+    assert board.jurors[4].flags == ["single_sheet"]
+    assert board.jurors[5].flags == ["zero_variance"]
+    assert board.jurors[A].flags == []
+
+
+def test_a_juror_at_one_end_of_the_scale_is_flagged():
+    sheets = WORKED + [sheet(6, P1, 10, 10, 10), sheet(6, P2, 10, 10, 10)]
+    assert "one_end_of_scale" in leaderboard(sheets, CRITERIA).jurors[6].flags
+
+
+def test_leniency_and_agreement():
+    board = leaderboard(WORKED, CRITERIA)
+    assert board.jurors[A].leniency > 0 > board.jurors[C].leniency  # A is lenient, C harsh
+    assert board.jurors[A].agreement == pytest.approx(0.99948, abs=1e-4)
+
+
+def test_true_ties_share_a_rank_and_never_fall_back_on_ids():
+    criteria = [Criterion.of(1, 1)]
+    sheets = [Sheet(1, 7, {1: 5}), Sheet(1, 3, {1: 5}), Sheet(2, 7, {1: 6}), Sheet(2, 3, {1: 6})]
+    for method in ("calibrated", "raw"):
+        board = leaderboard(sheets, criteria, method=method)
+        assert [(p.rank, p.tied) for p in board.projects] == [(1, True), (1, True)]
+
+
+def test_tie_break_by_the_highest_weighted_criterion():
+    criteria = [Criterion.of(1, 2), Criterion.of(2, 1), Criterion.of(3, 1)]
+    # Same weighted total (2·a + b + c equal) for both projects from one juror; P1 better on criterion 1.
+    sheets = [Sheet(1, P1, {1: 6, 2: 4, 3: 4}), Sheet(1, P2, {1: 5, 2: 5, 3: 5}), Sheet(1, P3, {1: 1, 2: 1, 3: 1})]
+    board = leaderboard(sheets, criteria, method="raw")
+    assert [p.project_id for p in board.projects] == [P1, P2, P3]
+    assert not board.projects[0].tied
+
+
+def test_tie_break_by_head_to_head():
+    criteria = [Criterion.of(1, 1)]
+    # Equal raw means, equal medians, one criterion; the two jurors who scored both prefer P2 2 to 1.
+    sheets = [Sheet(1, P1, {1: 9}), Sheet(1, P2, {1: 10}), Sheet(2, P1, {1: 8}), Sheet(2, P2, {1: 9}),
+              Sheet(3, P1, {1: 10}), Sheet(3, P2, {1: 8})]
+    board = leaderboard(sheets, criteria, method="raw")
+    assert [p.project_id for p in board.projects] == [P2, P1] and not board.projects[0].tied
+
+
+def test_the_graph_of_jurors_and_projects():
+    assert leaderboard(WORKED, CRITERIA).connected
+    apart = [sheet(1, P1, 5, 5, 5), sheet(1, P2, 6, 6, 6), sheet(2, P3, 5, 5, 5), sheet(2, P4, 7, 7, 7)]
+    board = leaderboard(apart, CRITERIA)
+    assert not board.connected
+    assert sorted(sorted(projects) for _jurors, projects in board.groups) == [[P1, P2], [P3, P4]]
+
+
+def test_checks_near_the_cut():
+    board = leaderboard(WORKED, CRITERIA)
+    assert (P2, P1) in too_close_to_call(board, cut=2)
+    assert fewer_than(board, 3, project_ids=[P1, P2, P3, P4, 999]) == [P1, P3, P4, 999]
+    assert top_changes_without(WORKED, CRITERIA, top=1) == []  # calibrated: no single juror decides the winner
+    assert top_changes_without(WORKED, CRITERIA, top=1, method="raw") == [A, C]  # raw: the lenient one does
+    assert top_changes_without(WORKED, CRITERIA, top=2) == [B]
+
+
+def test_bad_method_and_weights_are_refused():
+    with pytest.raises(ValueError):
+        leaderboard(WORKED, CRITERIA, method="median")
+    with pytest.raises(ValueError):
+        weighted_total(sheet(A, P1, 5, 5, 5), [Criterion.of(1, 0), Criterion.of(2, 0), Criterion.of(3, 0)])
