@@ -11,3 +11,5 @@ from hackathon.mentoring.models import (Challenge, CheckIn, HelpRequest, MentorA
 from hackathon.teams.models import Team, TeamInvitation, TeamMember  # noqa: F401
 from hackathon.submissions.models import (Attachment, DeadlineExemption, StoredBlob, Submission,  # noqa: F401
                                           SubmissionSettings, SubmissionVersion)
+from hackathon.judging.models import (JudgingCriterion, JudgingRound, JurorAssignment, JurorConflict,  # noqa: F401
+                                      ScoreSheet, ShortlistEntry)
