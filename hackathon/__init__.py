@@ -148,6 +148,8 @@ def register_blueprints(app: Flask) -> None:
     from hackathon.submissions import organiser_views as _organiser_views  # noqa: F401
     from hackathon.submissions import editing_views as _editing_views  # noqa: F401
     from hackathon.api import submissions as _api_submissions  # noqa: F401
+    from hackathon.judging import bp as judging_bp
+    from hackathon.judging import views as _judging_views  # noqa: F401
     from hackathon.api import applications as _api_applications  # noqa: F401
     from hackathon.api import stats as _api_stats  # noqa: F401
 
@@ -157,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(teams_bp)
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(submissions_bp)
+    app.register_blueprint(judging_bp)
     app.register_blueprint(api_bp)
 
 

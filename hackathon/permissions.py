@@ -402,7 +402,32 @@ def can_view_submission(user: User | None, submission) -> bool:
         return False
     if can_manage_event(user, submission.event):
         return True
-    return accepted_team_id(user, submission.event) == submission.team_id
+    if accepted_team_id(user, submission.event) == submission.team_id:
+        return True
+    return is_assigned_juror(user, submission)
+
+
+def is_assigned_juror(user: User | None, submission) -> bool:
+    """A juror assigned to the project in any round of its event (one query)."""
+    if user is None or not user.is_authenticated or Role.juror not in roles_at(user, submission.event):
+        return False
+    from hackathon.judging.models import JurorAssignment
+
+    return db.session.scalar(select(JurorAssignment.id).where(JurorAssignment.juror_id == user.id,
+                                                              JurorAssignment.submission_id == submission.id)
+                             .limit(1)) is not None
+
+
+# --- judging ----------------------------------------------------------------------------------------------------
+
+def can_manage_judging(user: User | None, event: Event) -> bool:
+    """Organisers set up rounds, criteria and assignments and read the leaderboard."""
+    return can_manage_event(user, event)
+
+
+def can_judge(user: User | None, event: Event) -> bool:
+    """Jurors of the event see their queue (the services check the assignment of each project)."""
+    return Role.juror in roles_at(user, event)
 
 
 def can_download_attachment(user: User | None, attachment, *, gallery_open: bool) -> bool:

@@ -1,1 +1,4 @@
-"""Jury scoring: rounds and weighted criteria, juror assignment, score sheets, leaderboard, shortlist."""
+"""Jury scoring: rounds and weighted criteria, juror assignment, score sheets, leaderboard."""
+from flask import Blueprint
+
+bp = Blueprint("judging", __name__)

@@ -1,0 +1,490 @@
+"""Judging rules and writes: rounds and criteria, conflicts, assignments, score sheets, the leaderboard's loader.
+
+The maths lives in scoring.py and assignment.py; this module turns rows into their inputs (one query each) and
+keeps the rules: criteria lock with the first submitted sheet, jurors only score projects assigned to them and
+not conflicted, sheets change only while the round is open, one sheet per juror/project/round.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from hackathon.accounts.models import User
+from hackathon.audit import record_audit
+from hackathon.errors import Conflict, DomainError, NotAllowed, NotFound, OutOfPhase
+from hackathon.events.models import Event, EventRole, Role
+from hackathon.extensions import db
+from hackathon.judging import assignment as assignment_math
+from hackathon.judging import scoring
+from hackathon.judging.models import (ConflictSource, JudgingCriterion, JudgingRound, JurorAssignment,
+                                      JurorConflict, ProjectSource, ScoreSheet, SheetStatus, ShortlistEntry)
+from hackathon.permissions import can_manage_event
+from hackathon.submissions.models import Submission, SubmissionStatus
+from hackathon.teams.models import Team, TeamMember
+
+MAX_CRITERIA = 12
+COMMENT_MAX = 5000
+
+
+def round_name(judging_round: JudgingRound, locale: str) -> str:
+    names = judging_round.name or {}
+    return names.get(locale) or next(iter(names.values()), "") or _("Round %(n)d", n=judging_round.position + 1)
+
+
+def criterion_name(criterion: JudgingCriterion, locale: str) -> str:
+    names = criterion.name or {}
+    return names.get(locale) or next(iter(names.values()), "")
+
+
+def _require_organiser(actor: User, event: Event) -> None:
+    if not can_manage_event(actor, event):
+        raise NotAllowed()
+
+
+def load_round(event: Event, round_id: int) -> JudgingRound:
+    judging_round = db.session.scalar(select(JudgingRound).where(JudgingRound.id == round_id,
+                                                                 JudgingRound.event_id == event.id))
+    if judging_round is None:
+        raise NotFound()
+    return judging_round
+
+
+def rounds_of(event: Event) -> list[JudgingRound]:
+    return list(db.session.scalars(select(JudgingRound).where(JudgingRound.event_id == event.id)
+                                   .options(joinedload(JudgingRound.criteria))
+                                   .order_by(JudgingRound.position, JudgingRound.id)).unique())
+
+
+def is_open(judging_round: JudgingRound, now: datetime) -> bool:
+    return ((judging_round.opens_at is None or judging_round.opens_at <= now)
+            and (judging_round.closes_at is None or now < judging_round.closes_at))
+
+
+# --- rounds and criteria ---------------------------------------------------------------------------------------
+
+
+def save_round(actor: User, event: Event, judging_round: JudgingRound | None, *, name: dict[str, str],
+               opens_at: datetime | None, closes_at: datetime | None, jurors_per_project: int, assign_all: bool,
+               method: str, jurors_see_other_scores: bool, jurors_see_leaderboard: bool,
+               project_source: str = "submissions", source_round_id: int | None = None) -> JudgingRound:
+    _require_organiser(actor, event)
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise DomainError(_("The round must close after it opens."))
+    if source_round_id is not None:
+        load_round(event, source_round_id)
+    creating = judging_round is None
+    if creating:
+        position = db.session.scalar(select(func.count()).select_from(JudgingRound)
+                                     .where(JudgingRound.event_id == event.id)) or 0
+        judging_round = JudgingRound(event_id=event.id, position=position)
+        db.session.add(judging_round)
+    before = None if creating else {"name": judging_round.name, "closes_at": judging_round.closes_at}
+    judging_round.name = name
+    judging_round.opens_at, judging_round.closes_at = opens_at, closes_at
+    judging_round.jurors_per_project = jurors_per_project
+    judging_round.assign_all = assign_all
+    judging_round.method = method
+    judging_round.jurors_see_other_scores = jurors_see_other_scores
+    judging_round.jurors_see_leaderboard = jurors_see_leaderboard
+    judging_round.project_source = ProjectSource(project_source)
+    judging_round.source_round_id = source_round_id
+    db.session.flush()
+    record_audit(actor=actor, action="judging.round_created" if creating else "judging.round_saved",
+                 event_id=event.id, target=judging_round, before=before,
+                 after={"name": name, "closes_at": closes_at, "method": method})
+    db.session.commit()
+    return judging_round
+
+
+def _check_unlocked(judging_round: JudgingRound) -> None:
+    if judging_round.criteria_locked_at is not None:
+        raise Conflict(_("The criteria are locked because jurors have submitted sheets. Unlock them first "
+                         "(with a reason)."))
+
+
+def save_criterion(actor: User, event: Event, judging_round: JudgingRound, criterion: JudgingCriterion | None, *,
+                   name: dict[str, str], rubric: dict[str, dict[str, str]], weight: Decimal, scale_min: int,
+                   scale_max: int) -> JudgingCriterion:
+    _require_organiser(actor, event)
+    _check_unlocked(judging_round)
+    if weight <= 0:
+        raise DomainError(_("A weight must be a positive number."))
+    if scale_max <= scale_min:
+        raise DomainError(_("The highest score must be above the lowest."))
+    if criterion is None:
+        if len(judging_round.criteria) >= MAX_CRITERIA:
+            raise DomainError(_("A round has at most %(max)d criteria.", max=MAX_CRITERIA))
+        criterion = JudgingCriterion(round_id=judging_round.id, position=len(judging_round.criteria))
+        db.session.add(criterion)
+    criterion.name, criterion.rubric, criterion.weight = name, rubric, weight
+    criterion.scale_min, criterion.scale_max = scale_min, scale_max
+    db.session.flush()
+    record_audit(actor=actor, action="judging.criterion_saved", event_id=event.id, target=criterion,
+                 after={"name": name, "weight": str(weight), "scale": [scale_min, scale_max]})
+    db.session.commit()
+    return criterion
+
+
+def delete_criterion(actor: User, event: Event, judging_round: JudgingRound, criterion_id: int) -> None:
+    _require_organiser(actor, event)
+    _check_unlocked(judging_round)
+    criterion = next((c for c in judging_round.criteria if c.id == criterion_id), None)
+    if criterion is None:
+        raise NotFound()
+    record_audit(actor=actor, action="judging.criterion_deleted", event_id=event.id, target=criterion,
+                 before={"name": criterion.name, "weight": str(criterion.weight)})
+    db.session.delete(criterion)
+    db.session.commit()
+
+
+def unlock_criteria(actor: User, event: Event, judging_round: JudgingRound, reason: str) -> None:
+    _require_organiser(actor, event)
+    if not reason.strip():
+        raise DomainError(_("Give a reason: it is kept in the audit log."))
+    judging_round.criteria_locked_at = None
+    record_audit(actor=actor, action="judging.criteria_unlocked", event_id=event.id, target=judging_round,
+                 reason=reason)
+    db.session.commit()
+
+
+# --- projects, jurors, conflicts -------------------------------------------------------------------------------
+
+
+def round_projects(judging_round: JudgingRound) -> list[Submission]:
+    """The projects the round judges: submitted projects, or the published shortlist of the source round."""
+    if judging_round.project_source == ProjectSource.shortlist and judging_round.source_round_id is not None:
+        query = (select(Submission).join(ShortlistEntry, ShortlistEntry.submission_id == Submission.id)
+                 .where(ShortlistEntry.round_id == judging_round.source_round_id)
+                 .order_by(ShortlistEntry.position, Submission.id))
+    else:
+        query = (select(Submission).where(Submission.event_id == judging_round.event_id,
+                                          Submission.status == SubmissionStatus.submitted)
+                 .order_by(Submission.id))
+    return list(db.session.scalars(query.options(joinedload(Submission.team))))
+
+
+def event_jurors(event: Event) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(EventRole, EventRole.user_id == User.id)
+        .where(EventRole.event_id == event.id, EventRole.role == Role.juror).order_by(User.name, User.id)))
+
+
+def conflict_pairs(event: Event, juror_ids: list[int], team_ids: list[int]) -> dict[tuple[int, int], str]:
+    """(juror, team) pairs that must not meet, with why: declared or recused, a member or a mentor of the team,
+    a colleague (same organisation) of a member. Four queries whatever the size."""
+    from hackathon.mentoring.models import MentorAssignment
+
+    reasons: dict[tuple[int, int], str] = {}
+    jurors = set(juror_ids)
+    members: dict[int, set[int]] = {}
+    member_orgs: dict[int, set[str]] = {}
+    person_team: dict[int, int] = {}
+    for team_id, user_id, organisation in db.session.execute(
+            select(TeamMember.team_id, TeamMember.user_id, User.organisation)
+            .join(User, User.id == TeamMember.user_id).where(TeamMember.event_id == event.id)):
+        members.setdefault(team_id, set()).add(user_id)
+        person_team[user_id] = team_id
+        if organisation and organisation.strip():
+            member_orgs.setdefault(team_id, set()).add(organisation.strip().casefold())
+    for team_id, people in members.items():
+        for juror in people & jurors:
+            reasons[(juror, team_id)] = "member"
+    for mentor_id, team_id in db.session.execute(
+            select(MentorAssignment.mentor_id, MentorAssignment.team_id)
+            .where(MentorAssignment.event_id == event.id, MentorAssignment.mentor_id.in_(jurors))):
+        reasons.setdefault((mentor_id, team_id), "mentor")
+    juror_orgs = {uid: org.strip().casefold() for uid, org in db.session.execute(
+        select(User.id, User.organisation).where(User.id.in_(jurors))) if org and org.strip()}
+    for juror, org in juror_orgs.items():
+        for team_id, orgs in member_orgs.items():
+            if org in orgs:
+                reasons.setdefault((juror, team_id), "organisation")
+    for conflict in db.session.scalars(select(JurorConflict).where(JurorConflict.event_id == event.id,
+                                                                   JurorConflict.juror_id.in_(jurors))):
+        label = conflict.source.value
+        if conflict.team_id is not None:
+            reasons[(conflict.juror_id, conflict.team_id)] = label
+        if conflict.person_id is not None and conflict.person_id in person_team:
+            reasons[(conflict.juror_id, person_team[conflict.person_id])] = label
+        if conflict.organisation:
+            org = conflict.organisation.strip().casefold()
+            for team_id, orgs in member_orgs.items():
+                if org in orgs:
+                    reasons[(conflict.juror_id, team_id)] = label
+    return {pair: why for pair, why in reasons.items() if not team_ids or pair[1] in set(team_ids)}
+
+
+def declare_conflict(actor: User, event: Event, judging_round: JudgingRound, submission_id: int, reason: str,
+                     now: datetime) -> None:
+    """A juror declares a conflict from their queue: the assignment goes, organisers reassign."""
+    assignment = db.session.scalar(select(JurorAssignment).where(JurorAssignment.round_id == judging_round.id,
+                                                                 JurorAssignment.juror_id == actor.id,
+                                                                 JurorAssignment.submission_id == submission_id))
+    if assignment is None:
+        raise NotFound()
+    submission = db.session.get(Submission, submission_id)
+    db.session.add(JurorConflict(event_id=event.id, juror_id=actor.id, team_id=submission.team_id,
+                                 source=ConflictSource.declared, reason=reason[:500], created_by_id=actor.id,
+                                 created_at=now))
+    db.session.execute(ScoreSheet.__table__.delete().where(ScoreSheet.round_id == judging_round.id,
+                                                           ScoreSheet.juror_id == actor.id,
+                                                           ScoreSheet.submission_id == submission_id))
+    db.session.delete(assignment)
+    record_audit(actor=actor, action="judging.conflict_declared", event_id=event.id, target=submission,
+                 after={"round_id": judging_round.id, "reason": reason[:500]})
+    _notify_organisers_of_conflict(event, actor, submission)
+    db.session.commit()
+
+
+def _notify_organisers_of_conflict(event: Event, juror: User, submission: Submission) -> None:
+    from flask import url_for
+
+    from hackathon.mail import queue_mail
+
+    organisers = db.session.scalars(select(User).join(EventRole, EventRole.user_id == User.id)
+                                    .where(EventRole.event_id == event.id, EventRole.role == Role.organiser))
+    for organiser in organisers:
+        queue_mail(organiser.email, "juror_conflict", locale=organiser.locale, event_id=event.id, event=event,
+                   juror=juror, team=submission.team,
+                   link=url_for("judging.rounds", slug=event.slug, _external=True))
+
+
+# --- assignment --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Proposal:
+    result: assignment_math.Assignment
+    jurors: dict[int, User]
+    projects: dict[int, Submission]
+    conflicts: dict[tuple[int, int], str]
+
+
+def propose_assignment(actor: User, event: Event, judging_round: JudgingRound, *, keep_existing: bool = True
+                       ) -> Proposal:
+    """The assignment the maths proposes (nothing is written). Pairs with a submitted sheet are always kept."""
+    from hackathon.mentoring.models import MentorProfile
+
+    _require_organiser(actor, event)
+    jurors = event_jurors(event)
+    projects = round_projects(judging_round)
+    team_of = {s.id: s.team_id for s in projects}
+    conflicts = conflict_pairs(event, [j.id for j in jurors], list(team_of.values()))
+    conflict_by_submission = {(j, s): why for s, t in team_of.items() for (j, team), why in conflicts.items()
+                              if team == t}
+    profiles = {p.user_id: p for p in db.session.scalars(
+        select(MentorProfile).where(MentorProfile.event_id == event.id))}
+    existing = set(tuple(row) for row in db.session.execute(select(JurorAssignment.juror_id, JurorAssignment.submission_id)
+                                      .where(JurorAssignment.round_id == judging_round.id)).all())
+    completed = set(tuple(row) for row in db.session.execute(select(ScoreSheet.juror_id, ScoreSheet.submission_id)
+                                       .where(ScoreSheet.round_id == judging_round.id,
+                                              ScoreSheet.status == SheetStatus.submitted)).all())
+    keep = (existing if keep_existing else set()) | completed
+    math_jurors = [assignment_math.Juror(
+        id=j.id, expertise=frozenset((profiles[j.id].expertise if j.id in profiles else []) + list(j.skills or [])),
+        track_ids=frozenset(profiles[j.id].track_ids if j.id in profiles else [])) for j in jurors]
+    math_projects = [assignment_math.Project(id=s.id, track_id=s.track_id, tags=frozenset(s.technologies or []))
+                     for s in projects]
+    if judging_round.assign_all:
+        result = assignment_math.assign_all(math_jurors, math_projects, conflicts=set(conflict_by_submission))
+    else:
+        result = assignment_math.assign(math_jurors, math_projects, k=judging_round.jurors_per_project,
+                                        conflicts=set(conflict_by_submission), existing=keep,
+                                        seed=judging_round.assignment_seed)
+    return Proposal(result=result, jurors={j.id: j for j in jurors}, projects={s.id: s for s in projects},
+                    conflicts=conflict_by_submission)
+
+
+def apply_assignment(actor: User, event: Event, judging_round: JudgingRound, pairs: set[tuple[int, int]],
+                     reasons: dict[tuple[int, int], list]) -> int:
+    """Store the (edited) proposal: pairs not listed go unless a sheet was submitted for them."""
+    _require_organiser(actor, event)
+    jurors = {j.id for j in event_jurors(event)}
+    projects = {s.id: s.team_id for s in round_projects(judging_round)}
+    conflicts = conflict_pairs(event, list(jurors), list(projects.values()))
+    for juror_id, submission_id in pairs:
+        if juror_id not in jurors or submission_id not in projects:
+            raise DomainError(_("Only the event's jurors and the round's projects can be assigned."))
+        if (juror_id, projects[submission_id]) in conflicts:
+            raise DomainError(_("A juror cannot be assigned to a team they have a conflict with."))
+    completed = set(tuple(row) for row in db.session.execute(select(ScoreSheet.juror_id, ScoreSheet.submission_id)
+                                       .where(ScoreSheet.round_id == judging_round.id,
+                                              ScoreSheet.status == SheetStatus.submitted)).all())
+    current = {(a.juror_id, a.submission_id): a for a in db.session.scalars(
+        select(JurorAssignment).where(JurorAssignment.round_id == judging_round.id))}
+    wanted = set(pairs) | completed
+    for pair, row in current.items():
+        if pair not in wanted:
+            db.session.delete(row)
+    for pair in sorted(wanted - set(current)):
+        db.session.add(JurorAssignment(round_id=judging_round.id, juror_id=pair[0], submission_id=pair[1],
+                                       reasons=[list(r) for r in reasons.get(pair, [])]))
+    record_audit(actor=actor, action="judging.assignment_applied", event_id=event.id, target=judging_round,
+                 after={"pairs": len(wanted)})
+    db.session.commit()
+    return len(wanted)
+
+
+# --- score sheets ------------------------------------------------------------------------------------------------
+
+
+def juror_queue(juror: User, judging_round: JudgingRound) -> list[tuple[JurorAssignment, ScoreSheet | None]]:
+    """The juror's assigned projects with their own sheet (two queries)."""
+    assignments = list(db.session.scalars(
+        select(JurorAssignment).where(JurorAssignment.round_id == judging_round.id,
+                                      JurorAssignment.juror_id == juror.id)
+        .options(joinedload(JurorAssignment.submission).joinedload(Submission.team))
+        .order_by(JurorAssignment.submission_id)))
+    sheets = {s.submission_id: s for s in db.session.scalars(
+        select(ScoreSheet).where(ScoreSheet.round_id == judging_round.id, ScoreSheet.juror_id == juror.id))}
+    return [(a, sheets.get(a.submission_id)) for a in assignments]
+
+
+def assigned_submission(juror: User, judging_round: JudgingRound, submission_id: int) -> Submission:
+    """The project if it is assigned to this juror in this round; otherwise NotFound (ids never leak)."""
+    submission = db.session.scalar(
+        select(Submission).join(JurorAssignment, JurorAssignment.submission_id == Submission.id)
+        .where(JurorAssignment.round_id == judging_round.id, JurorAssignment.juror_id == juror.id,
+               Submission.id == submission_id))
+    if submission is None:
+        raise NotFound()
+    return submission
+
+
+def check_scores(judging_round: JudgingRound, scores: dict[int, Any], *, complete: bool) -> dict[str, int]:
+    """Integer scores within each criterion's scale; all criteria when `complete`. Unknown criteria refused."""
+    criteria = {c.id: c for c in judging_round.criteria}
+    clean: dict[str, int] = {}
+    for criterion_id, value in scores.items():
+        criterion = criteria.get(criterion_id)
+        if criterion is None:
+            raise DomainError(_("Unknown criterion."))
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise DomainError(_("Scores are whole numbers."))
+        if not criterion.scale_min <= value <= criterion.scale_max:
+            raise DomainError(_("Scores for “%(name)s” go from %(lo)d to %(hi)d.", name=criterion_name(criterion, "en"),
+                                lo=criterion.scale_min, hi=criterion.scale_max))
+        clean[str(criterion_id)] = value
+    if complete:
+        missing = [c for c in judging_round.criteria if str(c.id) not in clean]
+        if missing:
+            raise DomainError(_("Score every criterion before submitting."))
+    return clean
+
+
+def save_sheet(juror: User, event: Event, judging_round: JudgingRound, submission_id: int, *,
+               scores: dict[int, Any], comment_to_team: str, private_note: str, submit: bool,
+               now: datetime) -> ScoreSheet:
+    """Create or update the juror's sheet (draft or submitted). Concurrent first saves make one sheet."""
+    from hackathon.submissions.core import judged_version
+
+    if not is_open(judging_round, now):
+        raise OutOfPhase(_("This round is closed: sheets can no longer change."))
+    submission = assigned_submission(juror, judging_round, submission_id)
+    clean = check_scores(judging_round, scores, complete=submit)
+    sheet = db.session.scalar(select(ScoreSheet).where(
+        ScoreSheet.round_id == judging_round.id, ScoreSheet.juror_id == juror.id,
+        ScoreSheet.submission_id == submission.id).with_for_update())
+    before = None
+    if sheet is None:
+        sheet = ScoreSheet(round_id=judging_round.id, juror_id=juror.id, submission_id=submission.id)
+        db.session.add(sheet)
+        try:
+            db.session.flush()
+        except IntegrityError:  # another request made it first: update that one
+            db.session.rollback()
+            return save_sheet(juror, event, judging_round, submission_id, scores=scores,
+                              comment_to_team=comment_to_team, private_note=private_note, submit=submit, now=now)
+    else:
+        before = {"scores": dict(sheet.scores or {}), "status": sheet.status.value,
+                  "comment_to_team": sheet.comment_to_team, "private_note": sheet.private_note}
+    sheet.scores = clean
+    sheet.comment_to_team = comment_to_team[:COMMENT_MAX]
+    sheet.private_note = private_note[:COMMENT_MAX]
+    if submit:
+        sheet.status = SheetStatus.submitted
+        sheet.submitted_at = sheet.submitted_at or now
+        if judging_round.criteria_locked_at is None:
+            judging_round.criteria_locked_at = now
+    version = judged_version(submission)
+    sheet.submission_version = version.number if version else None
+    sheet.lock_version += 1
+    after = {"scores": clean, "status": sheet.status.value, "comment_to_team": sheet.comment_to_team,
+             "private_note": sheet.private_note}
+    if before != after:
+        record_audit(actor=juror, action="judging.sheet_submitted" if submit else "judging.sheet_saved",
+                     event_id=event.id, target=sheet, before=before, after=after)
+    db.session.commit()
+    return sheet
+
+
+# --- leaderboard ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RoundBoard:
+    board: scoring.Leaderboard
+    projects: dict[int, Submission]
+    criteria: list[JudgingCriterion]
+    alpha_raw: float | None
+    alpha_z: float | None
+    short: list[int]
+    criterion_means: dict[tuple[int, int], float]
+
+
+def math_criteria(judging_round: JudgingRound) -> list[scoring.Criterion]:
+    return [scoring.Criterion(id=c.id, weight=Fraction(c.weight), lo=c.scale_min, hi=c.scale_max)
+            for c in judging_round.criteria]
+
+
+def round_board(judging_round: JudgingRound) -> RoundBoard:
+    """The leaderboard from one read of the submitted sheets (plus the projects and criteria)."""
+    criteria = list(judging_round.criteria)
+    rows = db.session.execute(select(ScoreSheet.juror_id, ScoreSheet.submission_id, ScoreSheet.scores)
+                              .where(ScoreSheet.round_id == judging_round.id,
+                                     ScoreSheet.status == SheetStatus.submitted)).all()
+    wanted = {str(c.id) for c in criteria}
+    sheets = [scoring.Sheet(j, s, {int(k): v for k, v in scores.items()}) for j, s, scores in rows
+              if wanted <= set(scores)]
+    board = scoring.leaderboard(sheets, math_criteria(judging_round), method=judging_round.method.value) \
+        if criteria else scoring.leaderboard([], [scoring.Criterion(0, Fraction(1))])
+    projects = {s.id: s for s in round_projects(judging_round)}
+    totals = {(s.juror_id, s.project_id): float(scoring.weighted_total(s, math_criteria(judging_round)))
+              for s in sheets} if criteria else {}
+    z = {}
+    by_juror: dict[int, list] = {}
+    for (j, p), t in totals.items():
+        by_juror.setdefault(j, []).append((p, t))
+    for j, items in by_juror.items():
+        values = [t for _p, t in items]
+        mean = sum(values) / len(values)
+        sd = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5 if len(values) > 1 else 0
+        for p, t in items:
+            z[(j, p)] = (t - mean) / sd if sd else 0.0
+    alpha_raw = scoring.krippendorff_alpha_interval(_units(totals))
+    alpha_z = scoring.krippendorff_alpha_interval(_units(z))
+    means: dict[tuple[int, int], list[int]] = {}
+    for sheet in sheets:
+        for cid, value in sheet.scores.items():
+            means.setdefault((sheet.project_id, cid), []).append(value)
+    return RoundBoard(board=board, projects=projects, criteria=criteria, alpha_raw=alpha_raw, alpha_z=alpha_z,
+                      short=scoring.fewer_than(board, 1 if judging_round.assign_all else
+                                               judging_round.jurors_per_project, projects),
+                      criterion_means={key: sum(v) / len(v) for key, v in means.items()})
+
+
+def _units(values: dict[tuple[int, int], float]) -> dict[int, dict[int, float]]:
+    units: dict[int, dict[int, float]] = {}
+    for (juror, project), value in values.items():
+        units.setdefault(project, {})[juror] = value
+    return units

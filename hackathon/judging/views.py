@@ -1,0 +1,262 @@
+"""Judging pages. Organisers (`can_manage_judging`): rounds, criteria, the assignment, the leaderboard. Jurors
+(`can_judge`): their queue and their own sheets only — a project not assigned to them, or another round's or
+event's id, is a 404 even with a crafted POST. Everyone else: 403 (sign-in page for the anonymous)."""
+from __future__ import annotations
+
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from hackathon.database import MAX_ID, utcnow
+from hackathon.errors import DomainError, NotAllowed, NotFound
+from hackathon.events.forms import to_utc
+from hackathon.events.models import Event
+from hackathon.extensions import db
+from hackathon.forms import EmptyForm
+from hackathon.judging import bp
+from hackathon.judging import services
+from hackathon.judging.forms import ConflictForm, CriterionForm, RoundForm, UnlockForm, sheet_form
+from hackathon.judging.models import JudgingRound, SheetStatus
+from hackathon.permissions import can_judge, can_manage_judging, event_route
+from hackathon.submissions.core import judged_version
+from hackathon.submissions.presenters import project_view
+from hackathon.templating import register_nav
+
+
+@register_nav
+def judging_links(user, event: Event, roles) -> list[tuple[str, str]]:
+    links = []
+    if can_manage_judging(user, event):
+        links.append((_("Judging"), "judging.rounds"))
+    if can_judge(user, event):
+        links.append((_("Jury"), "judging.jury"))
+    return links
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _round(event: Event, round_id: int) -> JudgingRound:
+    if round_id > MAX_ID:
+        abort(404)
+    try:
+        return services.load_round(event, round_id)
+    except NotFound:
+        abort(404)
+
+
+def _flash_error(error: DomainError) -> None:
+    db.session.rollback()
+    flash(error.message, "error")
+
+
+# --- organisers ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/events/<slug>/judging", methods=["GET", "POST"], endpoint="rounds")
+@event_route(can_manage_judging)
+def rounds(event: Event):
+    form = RoundForm()
+    if form.validate_on_submit():
+        try:
+            created = services.save_round(
+                current_user, event, None, name={event.languages[0] if event.languages else "en": form.name.data},
+                opens_at=to_utc(form.opens_at.data, event.timezone), closes_at=to_utc(form.closes_at.data,
+                                                                                     event.timezone),
+                jurors_per_project=form.jurors_per_project.data, assign_all=form.assign_all.data,
+                method=form.method.data, jurors_see_other_scores=form.jurors_see_other_scores.data,
+                jurors_see_leaderboard=form.jurors_see_leaderboard.data)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(_("The round is created. Add its criteria."), "success")
+            return redirect(url_for("judging.round", slug=event.slug, round_id=created.id))
+    return render_template("judging/rounds.html", event=event, rounds=services.rounds_of(event), form=form,
+                           name=lambda r: services.round_name(r, _locale()))
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>", methods=["GET", "POST"], endpoint="round")
+@event_route(can_manage_judging)
+def round_page(event: Event, round_id: int):
+    judging_round = _round(event, round_id)
+    form = CriterionForm()
+    if form.validate_on_submit():
+        if form.scale_max.data <= form.scale_min.data:
+            form.scale_max.errors.append(_("The highest score must be above the lowest."))
+        else:
+            rubric = {_locale(): dict(line.split(":", 1) for line in (form.rubric.data or "").splitlines()
+                                      if ":" in line)}
+            rubric = {lang: {k.strip(): v.strip() for k, v in levels.items()} for lang, levels in rubric.items()}
+            try:
+                services.save_criterion(current_user, event, judging_round, None,
+                                        name={event.languages[0] if event.languages else "en": form.name.data},
+                                        rubric=rubric, weight=form.weight_value(), scale_min=form.scale_min.data,
+                                        scale_max=form.scale_max.data)
+            except DomainError as error:
+                _flash_error(error)
+            else:
+                flash(_("The criterion is added."), "success")
+                return redirect(url_for("judging.round", slug=event.slug, round_id=round_id))
+    total = sum(c.weight for c in judging_round.criteria) or 1
+    return render_template("judging/round.html", event=event, round=judging_round, form=form,
+                           unlock_form=UnlockForm(formdata=None), button_form=EmptyForm(formdata=None),
+                           name=services.round_name(judging_round, _locale()),
+                           criterion_name=lambda c: services.criterion_name(c, _locale()),
+                           share=lambda c: float(c.weight / total) * 100)
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/criteria/<int:criterion_id>/delete", methods=["POST"],
+          endpoint="delete_criterion")
+@event_route(can_manage_judging)
+def delete_criterion(event: Event, round_id: int, criterion_id: int):
+    judging_round = _round(event, round_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_criterion(current_user, event, judging_round, criterion_id)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        _flash_error(error)
+    else:
+        flash(_("The criterion is deleted."), "success")
+    return redirect(url_for("judging.round", slug=event.slug, round_id=round_id))
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/unlock", methods=["POST"], endpoint="unlock")
+@event_route(can_manage_judging)
+def unlock(event: Event, round_id: int):
+    judging_round = _round(event, round_id)
+    form = UnlockForm()
+    if form.validate_on_submit():
+        services.unlock_criteria(current_user, event, judging_round, form.reason.data)
+        flash(_("The criteria are unlocked."), "success")
+    else:
+        flash(_("Give a reason: it is kept in the audit log."), "error")
+    return redirect(url_for("judging.round", slug=event.slug, round_id=round_id))
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/assignment", methods=["GET", "POST"], endpoint="assignment")
+@event_route(can_manage_judging)
+def assignment(event: Event, round_id: int):
+    judging_round = _round(event, round_id)
+    proposal = services.propose_assignment(current_user, event, judging_round,
+                                           keep_existing=request.values.get("keep", "y") == "y")
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            count = services.apply_assignment(current_user, event, judging_round, set(proposal.result.pairs),
+                                              proposal.result.reasons)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(_("The assignment is applied: %(n)d juror–project pairs.", n=count), "success")
+            return redirect(url_for("judging.assignment", slug=event.slug, round_id=round_id))
+    by_project: dict[int, list[int]] = {}
+    for juror_id, submission_id in proposal.result.pairs:
+        by_project.setdefault(submission_id, []).append(juror_id)
+    return render_template("judging/assignment.html", event=event, round=judging_round, proposal=proposal,
+                           by_project=by_project, form=form, name=services.round_name(judging_round, _locale()))
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/leaderboard", endpoint="leaderboard")
+@event_route(can_manage_judging)
+def leaderboard(event: Event, round_id: int):
+    judging_round = _round(event, round_id)
+    board = services.round_board(judging_round)
+    if request.args.get("format") == "csv":
+        from hackathon.applications.export import csv_document
+
+        header = ["rank", "tie", "team", "project", "raw", "calibrated_z", "display", "standard_error", "sheets",
+                  "flags"]
+        rows = [[p.rank, "yes" if p.tied else "", board.projects[p.project_id].team.name if p.project_id in
+                 board.projects else "", board.projects[p.project_id].title if p.project_id in board.projects else "",
+                 f"{float(p.raw):.4f}", f"{p.z:.6f}", f"{p.display:.2f}",
+                 f"{p.se:.4f}" if p.se is not None else "", p.sheets, " ".join(p.flags)] for p in board.board.projects]
+        return Response(csv_document(header, rows), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{event.slug}-leaderboard.csv"'})
+    return render_template("judging/leaderboard.html", event=event, round=judging_round, board=board,
+                           name=services.round_name(judging_round, _locale()),
+                           criterion_name=lambda c: services.criterion_name(c, _locale()))
+
+
+# --- jurors --------------------------------------------------------------------------------------------------
+
+
+@bp.route("/events/<slug>/jury", endpoint="jury")
+@event_route(can_judge)
+def jury(event: Event):
+    queues = [(r, services.juror_queue(current_user, r)) for r in services.rounds_of(event)]
+    return render_template("judging/jury.html", event=event, queues=queues,
+                           name=lambda r: services.round_name(r, _locale()), now=utcnow(), is_open=services.is_open,
+                           submitted=SheetStatus.submitted)
+
+
+def _sheet_page(event: Event, judging_round: JudgingRound, submission, form, status: int = 200):
+    version = judged_version(submission)
+    project = project_view(version.snapshot) if version else None
+    return render_template("judging/sheet.html", event=event, round=judging_round, submission=submission,
+                           project=project, form=form, conflict_form=ConflictForm(formdata=None),
+                           name=services.round_name(judging_round, _locale()),
+                           criterion_name=lambda c: services.criterion_name(c, _locale()),
+                           rubric=lambda c: (c.rubric or {}).get(_locale()) or next(iter((c.rubric or {}).values()), {}),
+                           open=services.is_open(judging_round, utcnow())), status
+
+
+@bp.route("/events/<slug>/jury/<int:round_id>/<int:submission_id>", methods=["GET", "POST"], endpoint="sheet")
+@event_route(can_judge)
+def sheet(event: Event, round_id: int, submission_id: int):
+    judging_round = _round(event, round_id)
+    if submission_id > MAX_ID:
+        abort(404)
+    try:
+        submission = services.assigned_submission(current_user, judging_round, submission_id)
+    except NotFound:
+        abort(404)
+    existing = next((s for a, s in services.juror_queue(current_user, judging_round)
+                     if a.submission_id == submission_id), None)
+    if request.method == "GET":
+        return _sheet_page(event, judging_round, submission,
+                           sheet_form(judging_round, lambda c: services.criterion_name(c, _locale()), sheet=existing))
+    form = sheet_form(judging_round, lambda c: services.criterion_name(c, _locale()), formdata=request.form)
+    if not form.validate():
+        # An expired CSRF token (a sheet open for hours) lands here too: the values are shown again, kept.
+        return _sheet_page(event, judging_round, submission, form)
+    submit = bool(form.submit_sheet.data)
+    scores = {c.id: getattr(form, f"criterion_{c.id}").data for c in judging_round.criteria}
+    try:
+        services.save_sheet(current_user, event, judging_round, submission_id, scores=scores,
+                            comment_to_team=form.comment_to_team.data or "",
+                            private_note=form.private_note.data or "", submit=submit, now=utcnow())
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        raise
+    except DomainError as error:
+        _flash_error(error)
+        return _sheet_page(event, judging_round, submission, form)
+    flash(_("Your sheet is submitted. You can change it until the round closes.") if submit
+          else _("Your draft is saved."), "success")
+    return redirect(url_for("judging.sheet", slug=event.slug, round_id=round_id, submission_id=submission_id))
+
+
+@bp.route("/events/<slug>/jury/<int:round_id>/<int:submission_id>/conflict", methods=["POST"],
+          endpoint="declare_conflict")
+@event_route(can_judge)
+def declare_conflict(event: Event, round_id: int, submission_id: int):
+    judging_round = _round(event, round_id)
+    form = ConflictForm()
+    if not form.validate_on_submit() or submission_id > MAX_ID:
+        abort(400 if submission_id <= MAX_ID else 404)
+    try:
+        services.declare_conflict(current_user, event, judging_round, submission_id, form.reason.data or "",
+                                  now=utcnow())
+    except NotFound:
+        abort(404)
+    flash(_("Thank you: the project is removed from your queue and the organisers will reassign it."), "success")
+    return redirect(url_for("judging.jury", slug=event.slug))

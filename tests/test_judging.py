@@ -1,0 +1,356 @@
+"""Jury scoring through the test client: rounds and criteria, conflicts and the assignment, the juror's queue and
+sheets (drafts, submitting, completeness, bad scores, closed rounds, crafted ids), the leaderboard, query counts,
+and who may use each route."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from hackathon.audit import AuditEntry
+from hackathon.database import utcnow
+from hackathon.events.models import Role
+from hackathon.extensions import db
+from hackathon.judging import services
+from hackathon.judging.models import (JudgingCriterion, JudgingRound, JurorAssignment, JurorConflict, ScoreSheet,
+                                      SheetStatus)
+from hackathon.submissions.models import Submission, SubmissionStatus
+from tests.submissions_support import *  # noqa: F401,F403  (fixtures client_for, subs, files_dir)
+from tests.submissions_support import LOGIN, XSS, add_team, count, counting_queries, reset_caches, statuses, text, walk
+
+BASE = "/events/hack"
+
+
+def submitted(team, title: str) -> Submission:
+    from hackathon.submissions import core
+
+    submission = core.ensure_submission(team.event, team)
+    submission.title, submission.status, submission.submitted_at = title, SubmissionStatus.submitted, utcnow()
+    core.record_version(submission, None, "submitted", utcnow())
+    db.session.commit()
+    return submission
+
+
+@pytest.fixture
+def jury(subs, make_user, grant):
+    """The submissions world plus a Screening round (3 weighted criteria, k = 2), two submitted projects, two
+    more jurors, and the first juror assigned to both projects."""
+    w = subs
+    w.users["juror2"] = make_user(name="Juror Two")
+    w.users["juror3"] = make_user(name="Juror Three")
+    grant(w.users["juror2"], w.event, Role.juror)
+    grant(w.users["juror3"], w.event, Role.juror)
+    w.round = JudgingRound(event_id=w.event.id, name={"en": "Screening"}, jurors_per_project=2,
+                           opens_at=utcnow() - timedelta(hours=1), closes_at=utcnow() + timedelta(days=1))
+    db.session.add(w.round)
+    db.session.flush()
+    w.criteria = [JudgingCriterion(round_id=w.round.id, position=i, name={"en": name}, weight=Decimal(weight),
+                                   rubric={"en": {"1": "weak", "10": "excellent"}})
+                  for i, (name, weight) in enumerate([("Impact", "0.5"), ("Feasibility", "0.3"), ("Pitch", "0.2")])]
+    db.session.add_all(w.criteria)
+    db.session.commit()
+    w.project = submitted(w.team, "Clean water map")
+    w.other_project = submitted(w.other_team, "Air sensors")
+    for project in (w.project, w.other_project):
+        db.session.add(JurorAssignment(round_id=w.round.id, juror_id=w.users["juror"].id, submission_id=project.id))
+    db.session.commit()
+    w.ids = {"round": w.round.id, "project": w.project.id, "criterion": w.criteria[0].id}
+    reset_caches()
+    return w
+
+
+def sheet_data(w, *scores, comment="Good work", note="", submit=True) -> dict:
+    data = {f"criterion_{c.id}": str(s) for c, s in zip(w.criteria, scores)}
+    data.update(comment_to_team=comment, private_note=note)
+    data["submit_sheet" if submit else "save"] = "y"
+    return data
+
+
+ORGANISERS = statuses(403, organiser=200, admin=200)
+JUROR_ONLY = statuses(403, juror=200)
+
+ROUTES = [
+    ("GET", BASE + "/judging", None, ORGANISERS),
+    ("POST", BASE + "/judging", lambda ids: {"name": "Pitch", "jurors_per_project": "3", "method": "raw"},
+     statuses(403, organiser=302, admin=302)),
+    ("GET", BASE + "/judging/{round}", None, ORGANISERS),
+    ("POST", BASE + "/judging/{round}", lambda ids: {"name": "Scaling", "weight": "1", "scale_min": "1",
+                                                     "scale_max": "10"}, statuses(403, organiser=302, admin=302)),
+    ("POST", BASE + "/judging/{round}/criteria/{criterion}/delete", None, statuses(403, organiser=302, admin=302)),
+    ("POST", BASE + "/judging/{round}/unlock", lambda ids: {"reason": "typo in a rubric"},
+     statuses(403, organiser=302, admin=302)),
+    ("GET", BASE + "/judging/{round}/assignment", None, ORGANISERS),
+    ("POST", BASE + "/judging/{round}/assignment", None, statuses(403, organiser=302, admin=302)),
+    ("GET", BASE + "/judging/{round}/leaderboard", None, ORGANISERS),
+    ("GET", BASE + "/judging/{round}/leaderboard?format=csv", None, ORGANISERS),
+    ("GET", BASE + "/judging/999999/leaderboard", None, statuses(403, organiser=404, admin=404)),
+    ("GET", BASE + "/jury", None, JUROR_ONLY),
+    ("GET", BASE + "/jury/{round}/{project}", None, JUROR_ONLY),
+    ("POST", BASE + "/jury/{round}/{project}", lambda ids: {"save": "y"}, statuses(403, juror=302)),
+    ("POST", BASE + "/jury/{round}/{project}/conflict", lambda ids: {"reason": "my cousin"},
+     statuses(403, juror=302)),
+    ("GET", BASE + "/jury/{round}/2147483648", None, statuses(403, juror=404)),
+]
+
+
+@pytest.fixture
+def walk_world(jury):
+    def reset():
+        db.session.execute(ScoreSheet.__table__.delete())
+        db.session.execute(JurorConflict.__table__.delete())
+        db.session.execute(JurorAssignment.__table__.delete())
+        db.session.execute(JudgingCriterion.__table__.delete().where(JudgingCriterion.round_id == jury.round.id))
+        jury.round.criteria_locked_at = None
+        db.session.flush()
+        jury.criteria = [JudgingCriterion(round_id=jury.round.id, position=0, name={"en": "Impact"},
+                                          weight=Decimal(1))]
+        db.session.add_all(jury.criteria)
+        db.session.add(JurorAssignment(round_id=jury.round.id, juror_id=jury.users["juror"].id,
+                                       submission_id=jury.project.id))
+        db.session.commit()
+        db.session.expire_all()
+        reset_caches()
+        jury.ids.update(criterion=jury.criteria[0].id)
+        return jury.ids
+
+    jury.reset = reset
+    reset()
+    return jury
+
+
+@pytest.mark.parametrize("method, path, data, expected", ROUTES, ids=[f"{m} {p}" for m, p, _d, _e in ROUTES])
+def test_who_may_use_each_route(walk_world, client_for, method, path, data, expected):
+    walk(walk_world, client_for, method, path, data, expected)
+
+
+# --- the juror's journey -------------------------------------------------------------------------------------
+
+
+def test_a_juror_saves_a_draft_submits_and_edits_until_the_round_closes(jury, client_for):
+    client = client_for(jury.users["juror"])
+    queue = text(client.get(BASE + "/jury"))
+    assert "0 of 2 scored" in queue and "Clean water map" in queue and "Air sensors" in queue
+    url = f"{BASE}/jury/{jury.round.id}/{jury.project.id}"
+    page = text(client.get(url))
+    assert "Impact" in page and "excellent" in page and "Clean water map" in page
+
+    assert client.post(url, data=sheet_data(jury, 8, "", "", submit=False)).status_code == 302
+    sheet = db.session.scalar(select(ScoreSheet))
+    assert (sheet.status, sheet.scores) == (SheetStatus.draft, {str(jury.criteria[0].id): 8})
+    assert jury.round.criteria_locked_at is None
+
+    response = client.post(url, data=sheet_data(jury, 8, "", ""))
+    assert response.status_code == 200 and "Score every criterion before submitting." in text(response)
+    assert 'value="8"' in response.get_data(as_text=True)  # values kept
+
+    assert client.post(url, data=sheet_data(jury, 8, 7, 9)).status_code == 302
+    db.session.expire_all()
+    sheet = db.session.scalar(select(ScoreSheet))
+    assert sheet.status == SheetStatus.submitted and sheet.submission_version == 1
+    assert db.session.get(JudgingRound, jury.round.id).criteria_locked_at is not None
+    assert "1 of 2 scored" in text(client.get(BASE + "/jury"))
+    # Editing a submitted sheet keeps one sheet and records the change.
+    client.post(url, data=sheet_data(jury, 9, 7, 9))
+    assert count(ScoreSheet) == 1
+    changes = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "judging.sheet_submitted")).all()
+    assert changes[-1].before["scores"][str(jury.criteria[0].id)] == 8
+    assert changes[-1].after["scores"][str(jury.criteria[0].id)] == 9
+
+    jury.round.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    response = client.post(url, data=sheet_data(jury, 1, 1, 1))
+    assert "This round is closed" in text(response)
+    db.session.expire_all()
+    assert db.session.scalar(select(ScoreSheet)).scores[str(jury.criteria[0].id)] == 9
+
+
+@pytest.mark.parametrize("value, message", [
+    ("11", "Enter a number between 1 and 10."), ("0", "Enter a number between 1 and 10."),
+    ("7.5", "Enter a whole number."), ("NaN", "Enter a whole number."), ("1e3", "Enter a whole number."),
+])
+def test_bad_scores_are_refused(jury, client_for, value, message):
+    client = client_for(jury.users["juror"])
+    data = sheet_data(jury, 5, 5, 5)
+    data[f"criterion_{jury.criteria[0].id}"] = value
+    response = client.post(f"{BASE}/jury/{jury.round.id}/{jury.project.id}", data=data)
+    assert response.status_code == 200 and message in text(response)
+    assert count(ScoreSheet) == 0
+
+
+def test_unknown_criteria_in_a_crafted_post_are_ignored_and_services_refuse_them(jury):
+    with pytest.raises(services.DomainError):
+        services.check_scores(jury.round, {999999: 5}, complete=False)
+    with pytest.raises(services.DomainError):
+        services.check_scores(jury.round, {jury.criteria[0].id: True}, complete=False)
+
+
+def test_a_juror_cannot_score_or_read_a_project_not_assigned(jury, client_for, make_event):
+    db.session.execute(JurorAssignment.__table__.delete().where(JurorAssignment.submission_id ==
+                                                                jury.other_project.id))
+    db.session.commit()
+    juror = client_for(jury.users["juror"])
+    for method in ("get", "post"):
+        response = getattr(juror, method)(f"{BASE}/jury/{jury.round.id}/{jury.other_project.id}",
+                                          data=sheet_data(jury, 5, 5, 5))
+        assert response.status_code == 404
+    other_juror = client_for(jury.users["juror2"])
+    assert other_juror.get(f"{BASE}/jury/{jury.round.id}/{jury.project.id}").status_code == 404
+    assert count(ScoreSheet) == 0
+    # Files of projects not assigned are not served to the juror either.
+    from hackathon.permissions import can_view_submission
+
+    assert not can_view_submission(jury.users["juror2"], jury.project)
+    assert can_view_submission(jury.users["juror"], jury.project)
+
+
+def test_double_submit_makes_one_sheet(jury, client_for):
+    client = client_for(jury.users["juror"])
+    url = f"{BASE}/jury/{jury.round.id}/{jury.project.id}"
+    for _ in range(3):
+        assert client.post(url, data=sheet_data(jury, 6, 6, 6)).status_code == 302
+    assert count(ScoreSheet) == 1
+
+
+def test_declaring_a_conflict_removes_the_project_and_tells_the_organisers(jury, client_for, outbox):
+    client = client_for(jury.users["juror"])
+    url = f"{BASE}/jury/{jury.round.id}/{jury.project.id}"
+    client.post(url, data=sheet_data(jury, 6, 6, 6, submit=False))
+    assert client.post(url + "/conflict", data={"reason": "my cousin is in it"}).status_code == 302
+    assert count(JurorAssignment, JurorAssignment.submission_id == jury.project.id) == 0
+    assert count(ScoreSheet) == 0
+    conflict = db.session.scalar(select(JurorConflict))
+    assert (conflict.team_id, conflict.reason) == (jury.team.id, "my cousin is in it")
+    [mail] = outbox(jury.users["organiser"].email)
+    assert mail.template == "juror_conflict" and "Juror" in mail.body_text
+    assert client.get(url).status_code == 404
+
+
+def test_xss_in_comments_and_titles_is_escaped(jury, client_for):
+    jury.project.title = XSS
+    db.session.commit()
+    client = client_for(jury.users["juror"])
+    url = f"{BASE}/jury/{jury.round.id}/{jury.project.id}"
+    client.post(url, data=sheet_data(jury, 5, 5, 5, comment=XSS, submit=False))
+    for page in (client.get(url), client.get(BASE + "/jury"),
+                 client_for(jury.users["organiser"]).get(f"{BASE}/judging/{jury.round.id}/leaderboard")):
+        assert "<script>alert" not in page.get_data(as_text=True)
+
+
+# --- organisers ------------------------------------------------------------------------------------------------
+
+
+def test_an_organiser_builds_a_round_with_weighted_criteria(subs, client_for):
+    client = client_for(subs.users["organiser"])
+    response = client.post(BASE + "/judging", data={"name": "Screening", "jurors_per_project": "3",
+                                                   "method": "calibrated", "closes_at": "2030-01-01T18:00"})
+    judging_round = db.session.scalar(select(JudgingRound))
+    assert response.location == f"{BASE}/judging/{judging_round.id}"
+    assert judging_round.closes_at.hour == 12  # 18:00 in Bishkek is 12:00 UTC
+    for name, weight in (("Impact", "35"), ("Feasibility", "25"), ("Innovation", "20"), ("Inclusiveness", "20")):
+        client.post(f"{BASE}/judging/{judging_round.id}", data={"name": name, "weight": weight, "scale_min": "1",
+                                                               "scale_max": "10"})
+    page = text(client.get(f"{BASE}/judging/{judging_round.id}"))
+    assert "Impact" in page and "35.0 %" in page and "Inclusiveness" in page
+    for weight, message in (("0", "positive number"), ("-3", "positive number"), ("abc", "positive number"),
+                            ("NaN", "positive number")):
+        response = client.post(f"{BASE}/judging/{judging_round.id}", data={"name": "X", "weight": weight,
+                                                                          "scale_min": "1", "scale_max": "10"})
+        assert message in text(response)
+    response = client.post(f"{BASE}/judging/{judging_round.id}", data={"name": "X", "weight": "1",
+                                                                      "scale_min": "5", "scale_max": "5"})
+    assert "The highest score must be above the lowest." in text(response)
+    assert count(JudgingCriterion) == 4
+
+
+def test_criteria_lock_with_the_first_submitted_sheet(jury, client_for):
+    client_for(jury.users["juror"]).post(f"{BASE}/jury/{jury.round.id}/{jury.project.id}",
+                                         data=sheet_data(jury, 5, 5, 5))
+    organiser = client_for(jury.users["organiser"])
+    response = organiser.post(f"{BASE}/judging/{jury.round.id}", data={"name": "Late", "weight": "1",
+                                                                      "scale_min": "1", "scale_max": "10"},
+                              follow_redirects=True)
+    assert "The criteria are locked" in text(response) and count(JudgingCriterion) == 3
+    organiser.post(f"{BASE}/judging/{jury.round.id}/unlock", data={"reason": "a missing criterion"})
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "judging.criteria_unlocked"))
+    assert entry.reason == "a missing criterion"
+    organiser.post(f"{BASE}/judging/{jury.round.id}", data={"name": "Late", "weight": "1", "scale_min": "1",
+                                                           "scale_max": "10"})
+    assert count(JudgingCriterion) == 4
+
+
+def test_the_assignment_never_pairs_members_mentors_or_declared_conflicts(jury, client_for):
+    jury.round.jurors_per_project = 2
+    # The mentor of Taza Suu is also a juror; juror3 declared a conflict with Clean Air.
+    from hackathon.events.models import EventRole
+
+    db.session.add(EventRole(event_id=jury.event.id, user_id=jury.users["mentor"].id, role=Role.juror))
+    db.session.add(JurorConflict(event_id=jury.event.id, juror_id=jury.users["juror3"].id,
+                                 team_id=jury.other_team.id, reason="colleague"))
+    db.session.commit()
+    reset_caches()
+    client = client_for(jury.users["organiser"])
+    page = text(client.get(f"{BASE}/judging/{jury.round.id}/assignment"))
+    assert "Clean water map" in page
+    assert client.post(f"{BASE}/judging/{jury.round.id}/assignment").status_code == 302
+    pairs = {tuple(row) for row in db.session.execute(select(JurorAssignment.juror_id, JurorAssignment.submission_id))}
+    assert (jury.users["mentor"].id, jury.project.id) not in pairs
+    assert (jury.users["juror3"].id, jury.other_project.id) not in pairs
+    for project in (jury.project, jury.other_project):
+        assert sum(1 for _j, p in pairs if p == project.id) == 2
+
+
+def test_conflicts_include_colleagues_of_members(jury):
+    jury.users["juror2"].organisation = "Ministry of Water"
+    jury.users["teammate"].organisation = " ministry of water "
+    db.session.commit()
+    conflicts = services.conflict_pairs(jury.event, [jury.users["juror2"].id], [jury.team.id])
+    assert conflicts == {(jury.users["juror2"].id, jury.team.id): "organisation"}
+
+
+def test_the_leaderboard_ranks_submitted_sheets(jury, client_for, make_user, grant):
+    for project in (jury.project, jury.other_project):
+        db.session.add(JurorAssignment(round_id=jury.round.id, juror_id=jury.users["juror2"].id,
+                                       submission_id=project.id))
+    db.session.commit()
+    scores = {("juror", jury.project): (9, 9, 8), ("juror", jury.other_project): (6, 6, 6),
+              ("juror2", jury.project): (7, 7, 7), ("juror2", jury.other_project): (5, 5, 5)}
+    for (who, project), values in scores.items():
+        client_for(jury.users[who]).post(f"{BASE}/jury/{jury.round.id}/{project.id}", data=sheet_data(jury, *values))
+    organiser = client_for(jury.users["organiser"])
+    page = text(organiser.get(f"{BASE}/judging/{jury.round.id}/leaderboard"))
+    assert page.index("Clean water map") < page.index("Air sensors")
+    assert "Sheets counted: 4." in page
+    csv_text = organiser.get(f"{BASE}/judging/{jury.round.id}/leaderboard?format=csv").get_data(as_text=True)
+    assert csv_text.startswith("\ufeffrank,tie,team") and "Taza Suu" in csv_text
+    # Jurors never see the leaderboard.
+    assert client_for(jury.users["juror"]).get(f"{BASE}/judging/{jury.round.id}/leaderboard").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/jury", "/jury/{round}/{project}", "/judging/{round}/leaderboard"])
+def test_pages_run_a_constant_number_of_queries(jury, client_for, make_user, grant, path):
+    viewer = jury.users["organiser" if "judging" in path else "juror"]
+    client = client_for(viewer)
+    url = BASE + path.format(**jury.ids)
+
+    def add_projects(n):
+        for i in range(n):
+            team = add_team(jury.event, f"Extra {count(Submission)}-{i}", make_user())
+            project = submitted(team, f"Extra {i}")
+            db.session.add(JurorAssignment(round_id=jury.round.id, juror_id=jury.users["juror"].id,
+                                           submission_id=project.id))
+            db.session.add(ScoreSheet(round_id=jury.round.id, juror_id=jury.users["juror"].id,
+                                      submission_id=project.id, status=SheetStatus.submitted,
+                                      scores={str(c.id): 5 + i % 3 for c in jury.criteria}))
+        db.session.commit()
+
+    add_projects(2)
+    client.get(url)
+    with counting_queries() as few:
+        assert client.get(url).status_code == 200
+    add_projects(12)
+    client.get(url)
+    with counting_queries() as many:
+        assert client.get(url).status_code == 200
+    assert len(few) == len(many)
