@@ -150,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     from hackathon.api import submissions as _api_submissions  # noqa: F401
     from hackathon.judging import bp as judging_bp
     from hackathon.judging import views as _judging_views  # noqa: F401
+    from hackathon.api import judging as _api_judging  # noqa: F401
     from hackathon.api import applications as _api_applications  # noqa: F401
     from hackathon.api import stats as _api_stats  # noqa: F401
 

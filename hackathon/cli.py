@@ -89,6 +89,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(applications_cli)
+    app.cli.add_command(judging_cli)
 
 
 applications_cli = AppGroup("applications", help="Applications: confirmation deadlines and the waitlist.")
@@ -106,3 +107,63 @@ def release_unconfirmed_command() -> None:
         click.echo(f"{slug}: {len(outcome.lapsed)} lapsed, {len(outcome.promoted)} promoted from the waitlist")
     click.echo(f"{sum(len(o.lapsed) for o in results.values())} lapsed, "
                f"{sum(len(o.promoted) for o in results.values())} promoted in total")
+
+
+judging_cli = AppGroup("judging", help="Jury scoring: leaderboards and paper sheets.")
+
+
+def _event_and_round(slug: str, round_id: int):
+    from sqlalchemy import select
+
+    from hackathon.events.models import Event
+    from hackathon.extensions import db
+    from hackathon.judging import services
+
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"No event {slug!r}.")
+    try:
+        return event, services.load_round(event, round_id)
+    except DomainError:
+        raise click.ClickException(f"No round {round_id} at {slug}.") from None
+
+
+@judging_cli.command("leaderboard")
+@click.argument("event_slug")
+@click.argument("round_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the API's leaderboard) instead of a table.")
+def leaderboard_command(event_slug: str, round_id: int, as_json: bool) -> None:
+    """Print a round's leaderboard."""
+    import json
+
+    from hackathon.judging import services
+
+    _event, judging_round = _event_and_round(event_slug, round_id)
+    board = services.round_board(judging_round)
+    rows = services.board_json(judging_round, board)
+    if as_json:
+        click.echo(json.dumps({"round_id": judging_round.id, "method": judging_round.method.value,
+                               "sheets": board.board.sheets, "projects": rows}, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        tie = "=" if row["tie"] else " "
+        click.echo(f"{row['rank']:>4}{tie} {row['display']:7.2f}  raw {row['raw']:7.2f}  z {row['z']:+.3f}  "
+                   f"sheets {row['sheets']}  {row['team']['name'] if row['team'] else row['project_id']}")
+
+
+@judging_cli.command("import-scores")
+@click.argument("event_slug")
+@click.argument("round_id", type=int)
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def import_scores_command(event_slug: str, round_id: int, csv_file) -> None:
+    """Import paper sheets: header juror_email,team,<criterion name>...,comment. All or nothing."""
+    from hackathon.database import utcnow
+    from hackathon.judging import services
+
+    event, judging_round = _event_and_round(event_slug, round_id)
+    report = services.import_sheets(None, event, judging_round, csv_file.read(), now=utcnow())
+    if report.errors:
+        for line, message in report.errors:
+            click.echo(f"line {line}: {message}", err=True)
+        raise click.ClickException(f"{len(report.errors)} problem(s): nothing was imported.")
+    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged")

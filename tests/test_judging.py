@@ -86,6 +86,11 @@ ROUTES = [
     ("GET", BASE + "/judging/{round}/leaderboard", None, ORGANISERS),
     ("GET", BASE + "/judging/{round}/leaderboard?format=csv", None, ORGANISERS),
     ("GET", BASE + "/judging/999999/leaderboard", None, statuses(403, organiser=404, admin=404)),
+    ("GET", BASE + "/judging/{round}/import", None, ORGANISERS),
+    ("POST", BASE + "/judging/{round}/import", lambda ids: {}, ORGANISERS),
+    ("GET", "/api/v1/events/hack/rounds", None, statuses(403, organiser=200, admin=200, juror=200, anonymous=401)),
+    ("GET", "/api/v1/events/hack/rounds/{round}/leaderboard", None,
+     statuses(403, organiser=200, admin=200, anonymous=401)),
     ("GET", BASE + "/jury", None, JUROR_ONLY),
     ("GET", BASE + "/jury/{round}/{project}", None, JUROR_ONLY),
     ("POST", BASE + "/jury/{round}/{project}", lambda ids: {"save": "y"}, statuses(403, juror=302)),
@@ -103,7 +108,10 @@ def walk_world(jury):
         db.session.execute(JurorAssignment.__table__.delete())
         db.session.execute(JudgingCriterion.__table__.delete().where(JudgingCriterion.round_id == jury.round.id))
         jury.round.criteria_locked_at = None
-        db.session.flush()
+        db.session.commit()
+        for criterion in jury.criteria:  # deleted above with a bulk statement: forget the old objects
+            if criterion in db.session:
+                db.session.expunge(criterion)
         jury.criteria = [JudgingCriterion(round_id=jury.round.id, position=0, name={"en": "Impact"},
                                           weight=Decimal(1))]
         db.session.add_all(jury.criteria)
@@ -354,3 +362,99 @@ def test_pages_run_a_constant_number_of_queries(jury, client_for, make_user, gra
     with counting_queries() as many:
         assert client.get(url).status_code == 200
     assert len(few) == len(many)
+
+
+# --- paper sheets, the API and the command line ------------------------------------------------------------------
+
+
+def paper(jury, *rows, header=None) -> str:
+    header = header or "juror_email,team,Impact,Feasibility,Pitch,comment"
+    return "\n".join([header, *rows]) + "\n"
+
+
+def test_paper_sheets_are_checked_whole_then_upserted(jury, client_for):
+    juror = jury.users["juror"].email
+    good = paper(jury, f"{juror},Taza Suu,8,7,6,Strong data work", f"{juror},{jury.other_team.id},5,5,5,")
+    report = services.import_sheets(None, jury.event, jury.round, good, now=utcnow())
+    assert (report.errors, report.created, report.updated) == ([], 2, 0)
+    again = services.import_sheets(None, jury.event, jury.round, good, now=utcnow())
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert count(ScoreSheet, ScoreSheet.status == SheetStatus.submitted) == 2
+
+    bad = paper(jury, f"{juror},Taza Suu,9,7,6,", "nobody@example.org,Taza Suu,5,5,5,",
+                f"{juror},No Such Team,5,5,5,", f"{juror},Clean Air,=1+1,5,5,", f"{juror},Clean Air,11,5,5,",
+                f"{jury.users['juror2'].email},Taza Suu,5,5,5,")
+    report = services.import_sheets(None, jury.event, jury.round, bad, now=utcnow())
+    lines = [line for line, _message in report.errors]
+    assert lines == [3, 4, 5, 6, 7]
+    assert "not a juror" in report.errors[0][1] and "No project" in report.errors[1][1]
+    assert "not a whole number" in report.errors[2][1] and "go from 1 to 10" in report.errors[3][1]
+    assert "not assigned" in report.errors[4][1]
+    db.session.expire_all()
+    sheet = db.session.scalar(select(ScoreSheet).where(ScoreSheet.submission_id == jury.project.id))
+    assert sheet.scores[str(jury.criteria[0].id)] == 8  # the good first row was not written either
+
+    header = services.import_sheets(None, jury.event, jury.round, paper(jury, header="juror_email,team,Impact,Bogus"),
+                                    now=utcnow())
+    assert [message for _line, message in header.errors][0].startswith("Unknown column")
+
+
+def test_the_upload_page_reports_bad_rows(jury, client_for):
+    import io
+
+    client = client_for(jury.users["organiser"])
+    data = {"file": (io.BytesIO(paper(jury, "x@example.org,Taza Suu,5,5,5,").encode()), "sheets.csv")}
+    response = client.post(f"{BASE}/judging/{jury.round.id}/import", data=data, content_type="multipart/form-data")
+    assert "Nothing was imported" in text(response) and "Line 2" in text(response)
+    data = {"file": (io.BytesIO(b"\xff\xfe\x00bad"), "sheets.csv")}
+    response = client.post(f"{BASE}/judging/{jury.round.id}/import", data=data, content_type="multipart/form-data")
+    assert "UTF-8" in text(response)
+    good = paper(jury, f"{jury.users['juror'].email},Taza Suu,5,5,5,ok").encode("utf-8-sig")
+    response = client.post(f"{BASE}/judging/{jury.round.id}/import", data={"file": (io.BytesIO(good), "s.csv")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "1 sheets created" in text(response)
+
+
+def test_the_command_line_prints_the_leaderboard_and_imports(jury, app, tmp_path):
+    import json
+
+    path = tmp_path / "sheets.csv"
+    path.write_text(paper(jury, f"{jury.users['juror'].email},Taza Suu,9,9,9,", 
+                          f"{jury.users['juror'].email},Clean Air,4,4,4,"), encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["judging", "import-scores", "hack", str(jury.round.id), str(path)])
+    assert result.exit_code == 0 and "2 created" in result.output
+    result = runner.invoke(args=["judging", "leaderboard", "hack", str(jury.round.id), "--json"])
+    data = json.loads(result.output)
+    assert [p["team"]["name"] for p in data["projects"]] == ["Taza Suu", "Clean Air"]
+    assert set(data["projects"][0]) >= {"rank", "tie", "project_id", "raw", "z", "display", "standard_error",
+                                        "sheets", "flags"}
+    result = runner.invoke(args=["judging", "leaderboard", "hack", "999999"])
+    assert result.exit_code != 0 and "No round" in result.output
+
+
+def test_the_api_lists_rounds_and_leaderboards_per_role(jury, client_for):
+    organiser, juror = client_for(jury.users["organiser"]), client_for(jury.users["juror"])
+    rounds = organiser.get("/api/v1/events/hack/rounds").get_json()["rounds"]
+    assert rounds[0]["name"] == "Screening" and [c["weight"] for c in rounds[0]["criteria"]] == ["0.5", "0.3", "0.2"]
+    assert organiser.get(f"/api/v1/events/hack/rounds/{jury.round.id}/leaderboard").status_code == 200
+    assert juror.get("/api/v1/events/hack/rounds").status_code == 200
+    assert juror.get(f"/api/v1/events/hack/rounds/{jury.round.id}/leaderboard").status_code == 403
+    jury.round.jurors_see_leaderboard = True
+    db.session.commit()
+    assert juror.get(f"/api/v1/events/hack/rounds/{jury.round.id}/leaderboard").status_code == 200
+    assert client_for(jury.users["participant"]).get("/api/v1/events/hack/rounds").status_code == 403
+    assert organiser.get("/api/v1/events/hack/rounds/999999/leaderboard").status_code == 404
+
+
+def test_an_expired_token_on_a_sheet_keeps_the_values(jury, client_for, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = client_for(jury.users["juror"])
+        response = client.post(f"{BASE}/jury/{jury.round.id}/{jury.project.id}",
+                               data=sheet_data(jury, 8, 7, 6, comment="Typed for hours"))
+        assert response.status_code == 200 and "This form expired" in text(response)
+        assert "Typed for hours" in text(response) and 'value="8"' in response.get_data(as_text=True)
+        assert count(ScoreSheet) == 0
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

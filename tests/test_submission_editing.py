@@ -353,7 +353,9 @@ def test_saving_needs_the_csrf_token(app, subs, client_for):
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         client = client_for(subs.users["participant"])
-        assert client.post(EDIT, data=form(0)).status_code == 400
+        response = client.post(EDIT, data=form(0, tagline="Typed for an hour"))
+        assert response.status_code == 200 and "This form expired" in text(response)
+        assert "Typed for an hour" in text(response)  # nothing typed is lost
         assert client.post(EDIT + "/submit", data={"version": 0}).status_code == 400
         assert submission_of(subs.team) is None
     finally:

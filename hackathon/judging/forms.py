@@ -85,3 +85,11 @@ def sheet_form(judging_round, criterion_label, formdata=None, sheet=None):
         form.comment_to_team.data = sheet.comment_to_team
         form.private_note.data = sheet.private_note
     return form
+
+
+class ImportForm(BaseForm):
+    from flask_wtf.file import FileField as _FileField
+
+    file = _FileField(_l("CSV file"), description=_l("Header: juror_email,team, then one column per criterion "
+                                                     "(its name), then comment. One row per sheet."))
+    submit = SubmitField(_l("Import the sheets"))

@@ -488,3 +488,170 @@ def _units(values: dict[tuple[int, int], float]) -> dict[int, dict[int, float]]:
     for (juror, project), value in values.items():
         units.setdefault(project, {})[juror] = value
     return units
+
+
+def board_json(judging_round: JudgingRound, board: RoundBoard) -> list[dict[str, Any]]:
+    """Per project: rank, tie flag, team, project id, raw score, calibrated Z and display score, standard error,
+    sheet count, flags (the API and `flask judging leaderboard --json`)."""
+    rows = []
+    for result in board.board.projects:
+        submission = board.projects.get(result.project_id)
+        rows.append({
+            "rank": result.rank, "tie": result.tied, "project_id": result.project_id,
+            "team": {"id": submission.team_id, "name": submission.team.name} if submission else None,
+            "title": submission.title if submission else None,
+            "raw": round(float(result.raw), 6), "z": round(result.z, 6), "display": round(result.display, 4),
+            "standard_error": round(result.se, 6) if result.se is not None else None,
+            "interval": [round(v, 4) for v in result.interval] if result.interval else None,
+            "sheets": result.sheets, "flags": result.flags,
+            "below_planned_sheets": result.project_id in board.short,
+        })
+    return rows
+
+
+def can_read_leaderboard(user: User | None, event: Event, judging_round: JudgingRound) -> bool:
+    """Organisers; jurors of the event only if the organiser allows it for this round."""
+    from hackathon.permissions import roles_at
+
+    if can_manage_event(user, event):
+        return True
+    return judging_round.jurors_see_leaderboard and Role.juror in roles_at(user, event)
+
+
+# --- paper sheets ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    errors: list[tuple[int, str]]
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def import_sheets(actor: User | None, event: Event, judging_round: JudgingRound, text: str, *,
+                  now: datetime) -> ImportReport:
+    """Paper sheets from a CSV with the header `juror_email,team,<criterion name>...,comment` (one row a sheet,
+    team by name or id, criteria by name in any of the event's languages). Every row is checked before anything
+    is written; with any error nothing is written and every bad row is reported with its line number. Rows are
+    upserted as submitted sheets, so importing the same file twice changes nothing."""
+    import csv
+    import io
+
+    from hackathon.teams.models import team_name_key
+
+    errors: list[tuple[int, str]] = []
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = [cell.strip() for cell in next(reader)]
+    except StopIteration:
+        return ImportReport(errors=[(1, _("The file is empty."))])
+    criteria = list(judging_round.criteria)
+    by_name = {name.strip().casefold(): c for c in criteria for name in (c.name or {}).values()}
+    lowered = [cell.casefold() for cell in header]
+    if lowered[:2] != ["juror_email", "team"]:
+        return ImportReport(errors=[(1, _("The first columns must be juror_email and team."))])
+    columns: dict[int, JudgingCriterion] = {}
+    comment_column = None
+    for index, cell in enumerate(lowered[2:], start=2):
+        if cell == "comment":
+            comment_column = index
+        elif cell in by_name:
+            columns[index] = by_name[cell]
+        else:
+            errors.append((1, _("Unknown column “%(name)s”.", name=header[index][:60])))
+    missing = [c for c in criteria if c not in columns.values()]
+    if missing:
+        errors.append((1, _("Missing criterion columns: %(names)s.",
+                            names=", ".join(criterion_name(c, "en") for c in missing))))
+    if errors:
+        return ImportReport(errors=errors)
+
+    jurors = {u.email.casefold(): u for u in event_jurors(event)}
+    projects = round_projects(judging_round)
+    by_team_id = {s.team_id: s for s in projects}
+    by_team_name = {team_name_key(s.team.name): s for s in projects}
+    assigned = set(tuple(row) for row in db.session.execute(
+        select(JurorAssignment.juror_id, JurorAssignment.submission_id)
+        .where(JurorAssignment.round_id == judging_round.id)).all())
+    conflicts = conflict_pairs(event, [u.id for u in jurors.values()], list(by_team_id))
+    parsed: list[tuple[User, Submission, dict[str, int], str]] = []
+    seen: set[tuple[int, int]] = set()
+    for line, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            errors.append((line, _("Expected %(n)d cells.", n=len(header))))
+            continue
+        juror = jurors.get(row[0].strip().casefold())
+        if juror is None:
+            errors.append((line, _("“%(email)s” is not a juror of this event.", email=row[0].strip()[:80])))
+            continue
+        team_cell = row[1].strip()
+        submission = (by_team_id.get(int(team_cell)) if team_cell.isdigit() and len(team_cell) < 10
+                      else by_team_name.get(team_name_key(team_cell)))
+        if submission is None:
+            errors.append((line, _("No project of this round for the team “%(team)s”.", team=team_cell[:80])))
+            continue
+        if (juror.id, submission.team_id) in conflicts:
+            errors.append((line, _("%(juror)s has a conflict with this team.", juror=juror.email)))
+            continue
+        if not judging_round.assign_all and (juror.id, submission.id) not in assigned:
+            errors.append((line, _("%(juror)s is not assigned to this project.", juror=juror.email)))
+            continue
+        if (juror.id, submission.id) in seen:
+            errors.append((line, _("A second sheet for the same juror and team.")))
+            continue
+        scores: dict[str, int] = {}
+        for index, criterion in columns.items():
+            cell = row[index].strip()
+            if not (cell.isdigit() or (cell.startswith("-") and cell[1:].isdigit())) or len(cell) > 6:
+                errors.append((line, _("“%(value)s” is not a whole number (%(name)s).", value=cell[:20],
+                                       name=criterion_name(criterion, "en"))))
+                break
+            value = int(cell)
+            if not criterion.scale_min <= value <= criterion.scale_max:
+                errors.append((line, _("Scores for “%(name)s” go from %(lo)d to %(hi)d.",
+                                       name=criterion_name(criterion, "en"), lo=criterion.scale_min,
+                                       hi=criterion.scale_max)))
+                break
+            scores[str(criterion.id)] = value
+        else:
+            seen.add((juror.id, submission.id))
+            comment = row[comment_column].strip()[:COMMENT_MAX] if comment_column is not None else ""
+            parsed.append((juror, submission, scores, comment))
+    report = ImportReport(errors=errors)
+    if errors:
+        return report
+
+    existing = {(s.juror_id, s.submission_id): s for s in db.session.scalars(
+        select(ScoreSheet).where(ScoreSheet.round_id == judging_round.id))}
+    for juror, submission, scores, comment in parsed:
+        if judging_round.assign_all and (juror.id, submission.id) not in assigned:
+            db.session.add(JurorAssignment(round_id=judging_round.id, juror_id=juror.id, submission_id=submission.id,
+                                           reasons=[["all"]]))
+        sheet = existing.get((juror.id, submission.id))
+        if sheet is not None and sheet.scores == scores and sheet.comment_to_team == comment \
+                and sheet.status == SheetStatus.submitted:
+            report.unchanged += 1
+            continue
+        before = None
+        if sheet is None:
+            sheet = ScoreSheet(round_id=judging_round.id, juror_id=juror.id, submission_id=submission.id)
+            db.session.add(sheet)
+            report.created += 1
+        else:
+            before = {"scores": dict(sheet.scores or {}), "status": sheet.status.value,
+                      "comment_to_team": sheet.comment_to_team}
+            report.updated += 1
+        sheet.scores, sheet.comment_to_team = scores, comment
+        sheet.status, sheet.submitted_at = SheetStatus.submitted, sheet.submitted_at or now
+        sheet.lock_version = (sheet.lock_version or 0) + 1
+        db.session.flush()
+        record_audit(actor=actor, action="judging.sheet_imported", event_id=event.id, target=sheet, before=before,
+                     after={"scores": scores, "status": "submitted", "comment_to_team": comment,
+                            "juror_id": juror.id})
+    if parsed and judging_round.criteria_locked_at is None:
+        judging_round.criteria_locked_at = now
+    db.session.commit()
+    return report

@@ -13,11 +13,11 @@ from hackathon.database import MAX_ID, utcnow
 from hackathon.errors import DomainError, NotAllowed, NotFound
 from hackathon.events.forms import to_utc
 from hackathon.events.models import Event
-from hackathon.extensions import db
+from hackathon.extensions import csrf, db
 from hackathon.forms import EmptyForm
 from hackathon.judging import bp
 from hackathon.judging import services
-from hackathon.judging.forms import ConflictForm, CriterionForm, RoundForm, UnlockForm, sheet_form
+from hackathon.judging.forms import ConflictForm, CriterionForm, ImportForm, RoundForm, UnlockForm, sheet_form
 from hackathon.judging.models import JudgingRound, SheetStatus
 from hackathon.permissions import can_judge, can_manage_judging, event_route
 from hackathon.submissions.core import judged_version
@@ -185,6 +185,36 @@ def leaderboard(event: Event, round_id: int):
                            criterion_name=lambda c: services.criterion_name(c, _locale()))
 
 
+@bp.route("/events/<slug>/judging/<int:round_id>/import", methods=["GET", "POST"], endpoint="import_sheets")
+@event_route(can_manage_judging)
+def import_sheets(event: Event, round_id: int):
+    """Paper sheets from a live session: everything is checked before anything is written."""
+    judging_round = _round(event, round_id)
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        raw = upload.read(2 * 1024 * 1024 + 1) if upload else b""
+        if not raw:
+            flash(_("Choose a CSV file."), "error")
+        elif len(raw) > 2 * 1024 * 1024:
+            flash(_("The file is too large: at most 2 MB."), "error")
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                flash(_("The file must be UTF-8 text (save it as “CSV UTF-8”)."), "error")
+            else:
+                report = services.import_sheets(current_user, event, judging_round, text, now=utcnow())
+                if not report.errors:
+                    flash(_("%(created)d sheets created, %(updated)d updated, %(unchanged)d unchanged.",
+                            created=report.created, updated=report.updated, unchanged=report.unchanged), "success")
+                    return redirect(url_for("judging.import_sheets", slug=event.slug, round_id=round_id))
+    return render_template("judging/import.html", event=event, round=judging_round, form=form, report=report,
+                           name=services.round_name(judging_round, _locale()),
+                           criterion_name=lambda c: services.criterion_name(c, _locale()))
+
+
 # --- jurors --------------------------------------------------------------------------------------------------
 
 
@@ -243,6 +273,11 @@ def sheet(event: Event, round_id: int, submission_id: int):
     flash(_("Your sheet is submitted. You can change it until the round closes.") if submit
           else _("Your draft is saved."), "success")
     return redirect(url_for("judging.sheet", slug=event.slug, round_id=round_id, submission_id=submission_id))
+
+
+# A sheet may stay open for hours: the form checks its own CSRF token, so an expired one re-shows the sheet with
+# the typed values and a message instead of the generic error page.
+csrf.exempt(sheet)
 
 
 @bp.route("/events/<slug>/jury/<int:round_id>/<int:submission_id>/conflict", methods=["POST"],

@@ -17,7 +17,7 @@ from hackathon.accounts.models import User
 from hackathon.database import MAX_ID, utcnow
 from hackathon.errors import DomainError, NotAllowed, NotFound
 from hackathon.events.models import Event, Track
-from hackathon.extensions import db
+from hackathon.extensions import csrf, db
 from hackathon.permissions import accepted_team_id, can_edit_submission, can_manage_submissions, event_route
 from hackathon.submissions import bp, core
 from hackathon.submissions import editing as services
@@ -144,6 +144,11 @@ def edit(event: Event):
         return _edit_page(event, team, form=form)
     flash(_("Your project is saved.") if version else _("Nothing changed."), "success")
     return redirect(url_for("submissions.edit", slug=event.slug))
+
+
+# The project form may stay open for a long time: it checks its own CSRF token, so an expired one re-shows the
+# form with everything typed and a message instead of the generic error page.
+csrf.exempt(edit)
 
 
 @bp.route("/events/<slug>/submission/submit", methods=["POST"], endpoint="submit")
