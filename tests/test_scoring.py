@@ -143,3 +143,13 @@ def test_bad_method_and_weights_are_refused():
         leaderboard(WORKED, CRITERIA, method="median")
     with pytest.raises(ValueError):
         weighted_total(sheet(A, P1, 5, 5, 5), [Criterion.of(1, 0), Criterion.of(2, 0), Criterion.of(3, 0)])
+
+
+def test_the_fast_totals_equal_the_exact_formula():
+    from hackathon.judging.scoring import _totals, normalised_weights
+
+    criteria = [Criterion.of(1, "0.35"), Criterion.of(2, 25, lo=0, hi=5), Criterion.of(3, "0.2", lo=1, hi=7)]
+    sheets = [Sheet(j, p, {1: (j * p) % 10 + 1, 2: (j + p) % 6, 3: (j * 3 + p) % 7 + 1})
+              for j in range(1, 6) for p in range(1, 9)]
+    fast, _numerators, _denominator = _totals(sheets, criteria, normalised_weights(criteria))
+    assert fast == {(s.juror_id, s.project_id): weighted_total(s, criteria) for s in sheets}

@@ -58,9 +58,9 @@ def normalised_weights(criteria: Iterable[Criterion]) -> dict[int, Fraction]:
     return {c.id: c.weight / total for c in criteria}
 
 
-def weighted_total(sheet: Sheet, criteria: list[Criterion]) -> Fraction:
+def weighted_total(sheet: Sheet, criteria: list[Criterion], weights: dict[int, Fraction] | None = None) -> Fraction:
     """T_jp on 0..100, exact. Every criterion must be scored within its scale."""
-    weights = normalised_weights(criteria)
+    weights = weights or normalised_weights(criteria)
     total = Fraction(0)
     for c in criteria:
         score = sheet.scores[c.id]
@@ -68,6 +68,28 @@ def weighted_total(sheet: Sheet, criteria: list[Criterion]) -> Fraction:
             raise ValueError(f"score {score} outside {c.lo}..{c.hi}")
         total += weights[c.id] * Fraction(score - c.lo, c.hi - c.lo)
     return 100 * total
+
+
+def _totals(sheets: list[Sheet], criteria: list[Criterion], weights: dict[int, Fraction]
+            ) -> tuple[dict[tuple[int, int], Fraction], dict[tuple[int, int], int], int]:
+    """Every sheet's T_jp, exactly, with integer arithmetic: T = (Σ A_c·(s_c − lo_c)) / D, where D is the common
+    denominator of the coefficients 100·ŵ_c/(hi_c − lo_c) and A_c their numerators over D (same value as
+    weighted_total, many times faster on large rounds). Returns the totals, their numerators over D, and D."""
+    coefficients = {c.id: 100 * weights[c.id] / (c.hi - c.lo) for c in criteria}
+    denominator = math.lcm(*(f.denominator for f in coefficients.values())) if coefficients else 1
+    numerators = [(c.id, c.lo, c.hi, int(coefficients[c.id] * denominator)) for c in criteria]
+    totals: dict[tuple[int, int], Fraction] = {}
+    numerators_of: dict[tuple[int, int], int] = {}
+    for sheet in sheets:
+        total = 0
+        for cid, lo, hi, numerator in numerators:
+            score = sheet.scores[cid]
+            if not lo <= score <= hi:
+                raise ValueError(f"score {score} outside {lo}..{hi}")
+            total += numerator * (score - lo)
+        numerators_of[(sheet.juror_id, sheet.project_id)] = total
+        totals[(sheet.juror_id, sheet.project_id)] = Fraction(total, denominator)
+    return totals, numerators_of, denominator
 
 
 def _mean(values: list[float]) -> float:
@@ -122,6 +144,8 @@ class Leaderboard:
     sheets: int
     connected: bool
     groups: list[tuple[frozenset[int], frozenset[int]]]  # (jurors, projects) of each connected part
+    totals: dict[tuple[int, int], Fraction] = field(default_factory=dict)  # T_jp by (juror, project)
+    z: dict[tuple[int, int], float] = field(default_factory=dict)          # z_jp by (juror, project)
 
 
 def _z_scores(totals: dict[tuple[int, int], Fraction]) -> tuple[dict[tuple[int, int], float], dict[int, list[str]],
@@ -189,7 +213,8 @@ def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str =
     """The ranked projects of one round with their statistics and the jurors' statistics."""
     if method not in ("calibrated", "raw"):
         raise ValueError("method is calibrated or raw")
-    totals = {(s.juror_id, s.project_id): weighted_total(s, criteria) for s in sheets}
+    weights = normalised_weights(criteria)
+    totals, numerators, denominator = _totals(sheets, criteria, weights)
     z, juror_flags, round_mean, round_sd = _z_scores(totals)
 
     by_project: dict[int, list[int]] = defaultdict(list)
@@ -203,7 +228,7 @@ def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str =
     results = []
     for project, jurors in by_project.items():
         k = len(jurors)
-        raw = sum((totals[(j, project)] for j in jurors), Fraction(0)) / k
+        raw = Fraction(sum(numerators[(j, project)] for j in jurors), denominator * k)
         se = sigma / math.sqrt(k) if sigma is not None else None
         zp = z_mean[project]
         interval = ((round_mean + round_sd * (zp - Z95 * se), round_mean + round_sd * (zp + Z95 * se))
@@ -212,11 +237,11 @@ def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str =
                                      median_z=statistics.median([z[(j, project)] for j in jurors]), se=se,
                                      interval=interval))
 
-    weights = normalised_weights(criteria)
     by_weight = sorted(criteria, key=lambda c: -weights[c.id])  # equal weights keep the round's criterion order
-    criterion_means = {
-        (p, c.id): sum((Fraction(s.scores[c.id]) for s in sheets if s.project_id == p), Fraction(0))
-        / len(by_project[p]) for p in by_project for c in by_weight} if by_project else {}
+    score_sums: dict[tuple[int, int], int] = defaultdict(int)
+    for s in sheets:
+        for c in by_weight:
+            score_sums[(s.project_id, c.id)] += s.scores[c.id]
     juror_totals = totals
 
     def compare(a: ProjectResult, b: ProjectResult) -> int:
@@ -232,8 +257,9 @@ def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str =
             found = step()
             if found:
                 return found
-        for c in by_weight:
-            x, y = criterion_means[(a.project_id, c.id)], criterion_means[(b.project_id, c.id)]
+        for c in by_weight:  # means compared exactly by cross-multiplying the integer sums
+            x = score_sums[(a.project_id, c.id)] * b.sheets
+            y = score_sums[(b.project_id, c.id)] * a.sheets
             if x != y:
                 return -1 if x > y else 1
         shared = set(by_project[a.project_id]) & set(by_project[b.project_id])
@@ -254,6 +280,9 @@ def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str =
     own: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for (juror, project), total in totals.items():
         own[juror].append((project, float(total)))
+    sheets_of: dict[int, list[Sheet]] = defaultdict(list)
+    for s in sheets:
+        sheets_of[s.juror_id].append(s)
     for juror, rows in own.items():
         values = [t for _p, t in rows]
         xs, ys = [], []
@@ -263,7 +292,7 @@ def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str =
                 xs.append(total)
                 ys.append(_mean(others))
         flags = list(juror_flags.get(juror, []))
-        juror_sheets = [s for s in sheets if s.juror_id == juror]
+        juror_sheets = sheets_of[juror]
         if juror_sheets and (all(s.scores[c.id] == c.lo for s in juror_sheets for c in criteria)
                              or all(s.scores[c.id] == c.hi for s in juror_sheets for c in criteria)):
             flags.append("one_end_of_scale")
@@ -272,7 +301,7 @@ def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str =
 
     groups = _components(totals)
     return Leaderboard(method=method, projects=results, jurors=jurors, round_mean=round_mean, round_sd=round_sd,
-                       sheets=n_sheets, connected=len(groups) <= 1, groups=groups)
+                       sheets=n_sheets, connected=len(groups) <= 1, groups=groups, totals=totals, z=z)
 
 
 def too_close_to_call(board: Leaderboard, cut: int, reach: int = 2) -> list[tuple[int, int]]:

@@ -171,6 +171,34 @@ def round_projects(judging_round: JudgingRound) -> list[Submission]:
     return list(db.session.scalars(query.options(joinedload(Submission.team))))
 
 
+@dataclass(frozen=True)
+class _TeamName:
+    name: str
+
+
+@dataclass(frozen=True)
+class ProjectName:
+    """What a leaderboard shows of a project, read without building ORM objects (large rounds)."""
+
+    id: int
+    title: str
+    team_id: int
+    team: _TeamName
+
+
+def project_names(judging_round: JudgingRound) -> dict[int, ProjectName]:
+    query = select(Submission.id, Submission.title, Submission.team_id, Team.name).join(Team,
+                                                                                     Team.id == Submission.team_id)
+    if judging_round.project_source == ProjectSource.shortlist and judging_round.source_round_id is not None:
+        query = query.join(ShortlistEntry, ShortlistEntry.submission_id == Submission.id).where(
+            ShortlistEntry.round_id == judging_round.source_round_id)
+    else:
+        query = query.where(Submission.event_id == judging_round.event_id,
+                            Submission.status == SubmissionStatus.submitted)
+    return {row.id: ProjectName(row.id, row.title, row.team_id, _TeamName(row.name))
+            for row in db.session.execute(query)}
+
+
 def event_jurors(event: Event) -> list[User]:
     return list(db.session.scalars(
         select(User).join(EventRole, EventRole.user_id == User.id)
@@ -434,7 +462,7 @@ def save_sheet(juror: User, event: Event, judging_round: JudgingRound, submissio
 @dataclass
 class RoundBoard:
     board: scoring.Leaderboard
-    projects: dict[int, Submission]
+    projects: dict[int, "ProjectName"]
     criteria: list[JudgingCriterion]
     alpha_raw: float | None
     alpha_z: float | None
@@ -458,19 +486,9 @@ def round_board(judging_round: JudgingRound) -> RoundBoard:
               if wanted <= set(scores)]
     board = scoring.leaderboard(sheets, math_criteria(judging_round), method=judging_round.method.value) \
         if criteria else scoring.leaderboard([], [scoring.Criterion(0, Fraction(1))])
-    projects = {s.id: s for s in round_projects(judging_round)}
-    totals = {(s.juror_id, s.project_id): float(scoring.weighted_total(s, math_criteria(judging_round)))
-              for s in sheets} if criteria else {}
-    z = {}
-    by_juror: dict[int, list] = {}
-    for (j, p), t in totals.items():
-        by_juror.setdefault(j, []).append((p, t))
-    for j, items in by_juror.items():
-        values = [t for _p, t in items]
-        mean = sum(values) / len(values)
-        sd = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5 if len(values) > 1 else 0
-        for p, t in items:
-            z[(j, p)] = (t - mean) / sd if sd else 0.0
+    projects = project_names(judging_round)
+    totals = {key: float(value) for key, value in board.totals.items()}
+    z = board.z
     alpha_raw = scoring.krippendorff_alpha_interval(_units(totals))
     alpha_z = scoring.krippendorff_alpha_interval(_units(z))
     means: dict[tuple[int, int], list[int]] = {}
