@@ -1005,6 +1005,103 @@ def _fill_submissions_2021(event: Event, people: dict[str, User]) -> None:
         submission.updated_at = submission.last_saved_at
 
 
+# Four more jurors for the 2021 screening (eight in all with juror1-3 and mentor2): one lenient, one harsh, one who knows a team and declared it.
+JURORS = [
+    ("juror4@demo.test", "Aibek Juror", "ky", 1986, Gender.male, "osh", "KG", Background.non_it, +1.6),
+    ("juror5@demo.test", "Saltanat Juror", "ru", 1979, Gender.female, "bishkek", "KG", Background.it, -1.6),
+    ("juror6@demo.test", "Maria Juror", "en", 1991, Gender.female, "abroad", "US", Background.it, 0.0),
+    ("juror7@demo.test", "Erlan Juror", "ru", 1968, Gender.male, "issyk_kul", "KG", Background.non_it, 0.3),
+]
+SCREENING_CRITERIA = [
+    ({"en": "Impact", "ru": "Влияние", "ky": "Таасир"}, 35,
+     {"en": {"1": "No clear benefit", "5": "Helps some people a little", "10": "Changes lives in a community"}}),
+    ({"en": "Feasibility", "ru": "Реализуемость", "ky": "Ишке ашуусу"}, 25,
+     {"en": {"1": "Idea only", "5": "Works in a demo", "10": "Ready to run with real users"}}),
+    ({"en": "Innovation", "ru": "Новизна", "ky": "Жаңычылдык"}, 20,
+     {"en": {"1": "Exists already", "10": "New for the region"}}),
+    ({"en": "Inclusiveness", "ru": "Инклюзивность", "ky": "Инклюзивдүүлүк"}, 20,
+     {"en": {"1": "For a few", "10": "Designed with and for everyone, IT and non-IT alike"}}),
+]
+JUROR_COMMENTS = {
+    "en": ["Strong problem framing; show real users next.", "Good demo, the data source needs checking.",
+           "Clear pitch. Think about who maintains it after the hackathon."],
+    "ru": ["Сильная постановка проблемы; покажите реальных пользователей.", "Хорошее демо, проверьте источник данных.",
+           "Понятная идея. Подумайте, кто будет поддерживать проект после хакатона."],
+    "ky": ["Көйгөй так коюлган; чыныгы колдонуучуларды көрсөтүңүз.", "Жакшы демо, маалымат булагын текшериңиз.",
+           "Түшүнүктүү идея. Хакатондон кийин ким колдойт, ойлонуңуз."],
+}
+
+
+def _fill_judging_2021(event: Event, people: dict[str, User], accounts: "_People") -> None:
+    """A Screening round: four weighted criteria, eight jurors (one lenient, one harsh, one with a declared
+    conflict), k = 3 from the app's assignment, every sheet submitted before the pitch."""
+    from decimal import Decimal
+
+    from hackathon.judging import assignment as assignment_math
+    from hackathon.judging.models import (ConflictSource, JudgingCriterion, JudgingRound, JurorAssignment,
+                                          JurorConflict, ScoreSheet, SheetStatus)
+    from hackathon.judging.services import conflict_pairs
+    from hackathon.submissions.core import latest_version
+    from hackathon.submissions.models import Submission, SubmissionStatus
+
+    leniency = {"juror1@demo.test": 0.4, "juror2@demo.test": -0.3, "juror3@demo.test": 0.0,
+                "mentor2@demo.test": 0.2}
+    for email, name, locale, year, gender, region, country, background, offset in JURORS:
+        if email not in people:
+            people[email] = accounts.get(email, name, locale=locale, year_of_birth=year, gender=gender, region=region,
+                                         country=country, background=background, skills=["evaluation"],
+                                         organisation=None, first_hackathon=False)
+        leniency[email] = offset
+    db.session.flush()
+    for email in leniency:
+        _role(people[email], event, Role.juror)
+    judging_round = JudgingRound(
+        event_id=event.id, name={"en": "Screening", "ru": "Отбор", "ky": "Тандоо"}, jurors_per_project=3,
+        opens_at=event.submissions_close_at, closes_at=event.pitching_starts_at, assignment_seed=2021)
+    db.session.add(judging_round)
+    db.session.flush()
+    criteria = [JudgingCriterion(round_id=judging_round.id, position=i, name=name, weight=Decimal(weight), rubric=rubric)
+                for i, (name, weight, rubric) in enumerate(SCREENING_CRITERIA)]
+    db.session.add_all(criteria)
+    submissions = list(db.session.scalars(select(Submission).where(Submission.event_id == event.id,
+                                                                   Submission.status == SubmissionStatus.submitted)
+                                          .order_by(Submission.id)))
+    # juror6 knows the members of one team and declared it.
+    known = submissions[5]
+    db.session.add(JurorConflict(event_id=event.id, juror_id=people["juror6@demo.test"].id, team_id=known.team_id,
+                                 source=ConflictSource.declared, reason="A former colleague is in this team."))
+    db.session.flush()
+    juror_ids = {people[email].id: email for email in leniency}
+    team_of = {s.id: s.team_id for s in submissions}
+    conflicts = conflict_pairs(event, list(juror_ids), list(team_of.values()))
+    pairs = {(j, s) for s, t in team_of.items() for (j, team) in conflicts if team == t}
+    proposal = assignment_math.assign(
+        [assignment_math.Juror(j) for j in juror_ids],
+        [assignment_math.Project(s.id, s.track_id, frozenset(s.technologies or [])) for s in submissions],
+        k=3, conflicts=pairs, seed=2021)
+    rng = random.Random(2021)
+    quality = {s.id: rng.gauss(6.3, 1.4) for s in submissions}
+    submitted_at = (event.submissions_close_at or datetime.now(timezone.utc)) + timedelta(hours=20)
+    for juror_id, submission_id in proposal.pairs:
+        db.session.add(JurorAssignment(round_id=judging_round.id, juror_id=juror_id, submission_id=submission_id,
+                                       reasons=[list(r) for r in proposal.reasons[(juror_id, submission_id)]]))
+        juror = people[juror_ids[juror_id]]
+        scores = {str(c.id): max(1, min(10, round(quality[submission_id] + leniency[juror_ids[juror_id]]
+                                                  + rng.gauss(0, 0.9)))) for c in criteria}
+        version = latest_version(submission_id)
+        db.session.add(ScoreSheet(round_id=judging_round.id, juror_id=juror_id, submission_id=submission_id,
+                                  status=SheetStatus.submitted, scores=scores, submitted_at=submitted_at,
+                                  comment_to_team=rng.choice(JUROR_COMMENTS.get(juror.locale, JUROR_COMMENTS["en"])),
+                                  submission_version=version.number if version else None, lock_version=1))
+    judging_round.criteria_locked_at = submitted_at
+
+
+def _has_demo_judging(event: Event) -> bool:
+    from hackathon.judging.models import JudgingRound
+
+    return db.session.scalar(select(JudgingRound.id).where(JudgingRound.event_id == event.id).limit(1)) is not None
+
+
 def _has_demo_submissions(event: Event) -> bool:
     from hackathon.submissions.models import Submission
 
@@ -1099,6 +1196,9 @@ def load_demo(now: datetime | None = None) -> str:
     if not _has_demo_submissions(dmc):
         db.session.flush()
         _fill_submissions_2021(dmc, people)
+    if not _has_demo_judging(dmc):
+        db.session.flush()
+        _fill_judging_2021(dmc, people, accounts)
     db.session.commit()
     return _summary(dmc, upcoming)
 

@@ -405,3 +405,32 @@ def client_for_demo(app):
         return client
 
     return make
+
+
+def test_demo_screening_round(demo, client_for_demo):
+    from hackathon.judging import services
+    from hackathon.judging.models import JudgingRound, JurorAssignment, ScoreSheet, SheetStatus
+
+    dmc = db.session.scalar(select(Event).where(Event.slug == "develop-my-community-2021"))
+    [screening] = db.session.scalars(select(JudgingRound).where(JudgingRound.event_id == dmc.id))
+    assert [c.name["en"] for c in screening.criteria] == ["Impact", "Feasibility", "Innovation", "Inclusiveness"]
+    assert [int(c.weight) for c in screening.criteria] == [35, 25, 20, 20]
+    assert len(services.event_jurors(dmc)) == 8
+    sheets = list(db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == screening.id)))
+    assert len(sheets) == 34 * 3 and {s.status for s in sheets} == {SheetStatus.submitted}
+    assert Counter(s.submission_id for s in sheets).most_common()[-1][1] == 3
+    pairs = {(a.juror_id, a.submission.team_id) for a in db.session.scalars(
+        select(JurorAssignment).where(JurorAssignment.round_id == screening.id))}
+    conflicts = services.conflict_pairs(dmc, [u.id for u in services.event_jurors(dmc)], [])
+    assert conflicts and not pairs & set(conflicts)
+    board = services.round_board(screening)
+    assert len(board.board.projects) == 34 and board.board.connected
+    lenient = db.session.scalar(select(User).where(User.email == "juror4@demo.test"))
+    harsh = db.session.scalar(select(User).where(User.email == "juror5@demo.test"))
+    assert board.board.jurors[lenient.id].leniency > 0 > board.board.jurors[harsh.id].leniency
+    organiser = db.session.scalar(select(User).where(User.email == "organiser@demo.test"))
+    page = client_for_demo(organiser).get(f"/events/develop-my-community-2021/judging/{screening.id}/leaderboard")
+    assert page.status_code == 200 and ": 102." in page.get_data(as_text=True)  # sheets counted (in Russian)
+    before = db.session.scalar(select(func.count()).select_from(ScoreSheet))
+    load_demo()
+    assert db.session.scalar(select(func.count()).select_from(ScoreSheet)) == before
