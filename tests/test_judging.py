@@ -3,6 +3,7 @@ sheets (drafts, submitting, completeness, bad scores, closed rounds, crafted ids
 and who may use each route."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from hackathon.events.models import Role
 from hackathon.extensions import db
 from hackathon.judging import services
 from hackathon.judging.models import (JudgingCriterion, JudgingRound, JurorAssignment, JurorConflict, ScoreSheet,
-                                      SheetStatus)
+                                      SheetStatus, ShortlistEntry)
 from hackathon.submissions.models import Submission, SubmissionStatus
 from tests.submissions_support import *  # noqa: F401,F403  (fixtures client_for, subs, files_dir)
 from tests.submissions_support import LOGIN, XSS, add_team, count, counting_queries, reset_caches, statuses, text, walk
@@ -91,6 +92,10 @@ ROUTES = [
     ("GET", "/api/v1/events/hack/rounds", None, statuses(403, organiser=200, admin=200, juror=200, anonymous=401)),
     ("GET", "/api/v1/events/hack/rounds/{round}/leaderboard", None,
      statuses(403, organiser=200, admin=200, anonymous=401)),
+    ("GET", BASE + "/judging/{round}/shortlist", None, ORGANISERS),
+    ("POST", BASE + "/judging/{round}/shortlist?size=1", lambda ids: {"action": "save", "project": []},
+     statuses(403, organiser=302, admin=302)),
+    ("POST", BASE + "/judging/{round}/shortlist/publish", None, statuses(403, organiser=302, admin=302)),
     ("GET", BASE + "/jury", None, JUROR_ONLY),
     ("GET", BASE + "/jury/{round}/{project}", None, JUROR_ONLY),
     ("POST", BASE + "/jury/{round}/{project}", lambda ids: {"save": "y"}, statuses(403, juror=302)),
@@ -458,3 +463,88 @@ def test_an_expired_token_on_a_sheet_keeps_the_values(jury, client_for, app):
         assert count(ScoreSheet) == 0
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+# --- shortlist ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ranked(jury, make_user):
+    """Five submitted projects scored by the first juror: A 9, B 8, C 7 and D 7 (a tie), E 3."""
+    projects = {"A": jury.project, "B": jury.other_project}
+    for name in ("C", "D", "E"):
+        team = add_team(jury.event, f"Team {name}", make_user())
+        projects[name] = submitted(team, f"Project {name}")
+    values = {"A": 9, "B": 8, "C": 7, "D": 7, "E": 3}
+    for name, project in projects.items():
+        if name not in ("A", "B"):
+            db.session.add(JurorAssignment(round_id=jury.round.id, juror_id=jury.users["juror"].id,
+                                           submission_id=project.id))
+        db.session.add(ScoreSheet(round_id=jury.round.id, juror_id=jury.users["juror"].id, submission_id=project.id,
+                                  status=SheetStatus.submitted,
+                                  scores={str(c.id): values[name] for c in jury.criteria}))
+    jury.round.method = "raw"
+    db.session.commit()
+    jury.projects = projects
+    return jury
+
+
+def test_the_proposal_marks_a_tie_at_the_cut(ranked):
+    proposal = services.propose_shortlist(ranked.round, 3)
+    p = ranked.projects
+    assert proposal.proposed[:2] == [p["A"].id, p["B"].id] and len(proposal.proposed) == 3
+    assert len(proposal.tied_at_cut) == 1 and {proposal.proposed[2], proposal.tied_at_cut[0]} == {p["C"].id, p["D"].id}
+
+
+def test_changes_need_a_reason_but_a_whole_tie_does_not(ranked, client_for):
+    p = ranked.projects
+    organiser = client_for(ranked.users["organiser"])
+    url = f"{BASE}/judging/{ranked.round.id}/shortlist?size=3"
+    assert "tie" in text(organiser.get(url))
+    # Swapping E in without a reason is refused.
+    response = organiser.post(url, data={"action": "save", "project": [p["A"].id, p["B"].id, p["E"].id]},
+                              follow_redirects=True)
+    assert "Say why the shortlist differs" in text(response) and count(ShortlistEntry) == 0
+    # Including the tie whole needs no reason.
+    organiser.post(url, data={"action": "save", "project": [p[n].id for n in "ABCD"]})
+    assert {e.origin for e in db.session.scalars(select(ShortlistEntry))} == {"proposed", "tie"}
+    assert count(ShortlistEntry) == 4
+    # A swap with a reason is kept with it.
+    response = organiser.post(url, data={"action": "save", "project": [p["A"].id, p["B"].id, p["E"].id],
+                                         "reason": "E is the only team from Batken"}, follow_redirects=True)
+    assert "The shortlist is saved" in text(response), [l for l in text(response).splitlines() if "flash" in l]
+    db.session.expire_all()
+    entries = {e.submission_id: e for e in db.session.scalars(select(ShortlistEntry))}
+    assert p["E"].id in entries, ({k: v.origin for k, v in entries.items()}, {n: x.id for n, x in p.items()})
+    assert entries[p["E"].id].origin == "swap" and entries[p["E"].id].reason == "E is the only team from Batken"
+
+
+def test_quotas_bring_in_the_best_of_a_track(ranked):
+    ranked.projects["E"].track_id = ranked.tracks[1].id
+    db.session.commit()
+    proposal = services.propose_shortlist(ranked.round, 2, {ranked.tracks[1].id: 1})
+    assert ranked.projects["E"].id in proposal.proposed and proposal.quota_picks == [ranked.projects["E"].id]
+
+
+def test_publishing_mails_every_team_once_and_feeds_the_next_round(ranked, client_for, outbox):
+    p = ranked.projects
+    organiser = client_for(ranked.users["organiser"])
+    url = f"{BASE}/judging/{ranked.round.id}/shortlist"
+    assert organiser.post(url + "/publish").status_code == 302
+    assert not outbox() or all(m.template == "juror_conflict" for m in outbox())  # nothing saved yet: refused
+    organiser.post(url + "?size=2", data={"action": "save", "project": [p["A"].id, p["B"].id]})
+    organiser.post(url + "/publish")
+    templates = Counter(m.template for m in outbox())
+    assert templates["shortlisted"] == 3  # Taza Suu has two members, Clean Air one
+    assert templates["not_shortlisted"] == 3  # teams C, D, E
+    organiser.post(url + "/publish")
+    assert Counter(m.template for m in outbox())["shortlisted"] == 3  # once
+    pitch = JudgingRound(event_id=ranked.event.id, name={"en": "Pitch"}, project_source="shortlist",
+                         source_round_id=ranked.round.id, assign_all=True)
+    db.session.add(pitch)
+    db.session.commit()
+    assert [s.id for s in services.round_projects(pitch)] == [p["A"].id, p["B"].id]
+    # A published shortlist no longer changes.
+    response = organiser.post(url + "?size=2", data={"action": "save", "project": [p["E"].id], "reason": "x"},
+                              follow_redirects=True)
+    assert "published already" in text(response)

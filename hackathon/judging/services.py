@@ -673,3 +673,120 @@ def import_sheets(actor: User | None, event: Event, judging_round: JudgingRound,
         judging_round.criteria_locked_at = now
     db.session.commit()
     return report
+
+
+# --- shortlist ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ShortlistProposal:
+    size: int
+    ranked: list[scoring.ProjectResult]
+    proposed: list[int]                    # submission ids, in rank order
+    tied_at_cut: list[int]                 # projects tied with the last proposed one, left outside the cut
+    too_close: list[tuple[int, int]]       # (inside, outside) pairs whose intervals overlap at the cut
+    quota_picks: list[int]                 # projects brought in by a track quota
+
+
+def propose_shortlist(judging_round: JudgingRound, size: int, quotas: dict[int, int] | None = None,
+                      board: RoundBoard | None = None) -> ShortlistProposal:
+    """The top `size` by the round's ranking; per-track quotas first take the best of each track. Ties at the
+    cut are shown, never broken silently: the organiser includes a tie whole or decides with a reason."""
+    board = board or round_board(judging_round)
+    ranked = board.board.projects
+    track_of = dict(db.session.execute(select(Submission.id, Submission.track_id)
+                                       .where(Submission.id.in_([p.project_id for p in ranked]))).all())
+    chosen: list[int] = []
+    quota_picks: list[int] = []
+    for track_id, places in sorted((quotas or {}).items()):
+        for result in [p for p in ranked if track_of.get(p.project_id) == track_id][:max(0, places)]:
+            if result.project_id not in chosen and len(chosen) < size:
+                chosen.append(result.project_id)
+                quota_picks.append(result.project_id)
+    for result in ranked:
+        if len(chosen) >= size:
+            break
+        if result.project_id not in chosen:
+            chosen.append(result.project_id)
+    rank_of = {p.project_id: p.rank for p in ranked}
+    chosen.sort(key=lambda pid: (rank_of[pid], [p.project_id for p in ranked].index(pid)))
+    last_rank = max((rank_of[pid] for pid in chosen if pid not in quota_picks), default=None)
+    tied = [p.project_id for p in ranked if p.rank == last_rank and p.project_id not in chosen] \
+        if last_rank is not None else []
+    cut = max((rank_of[pid] for pid in chosen), default=0)
+    return ShortlistProposal(size=size, ranked=ranked, proposed=chosen, tied_at_cut=tied,
+                             too_close=scoring.too_close_to_call(board.board, cut) if chosen else [],
+                             quota_picks=quota_picks)
+
+
+def save_shortlist(actor: User, event: Event, judging_round: JudgingRound, chosen: list[int], *, size: int,
+                   reason: str, quotas: dict[int, int] | None = None) -> list[ShortlistEntry]:
+    """Store the organiser's shortlist. Differences from the proposal need a reason, except including a tie at
+    the cut whole. A published shortlist is not changed here."""
+    _require_organiser(actor, event)
+    if judging_round.shortlist_published_at is not None:
+        raise Conflict(_("The shortlist is published already."))
+    proposal = propose_shortlist(judging_round, size, quotas)
+    ranked_ids = [p.project_id for p in proposal.ranked]
+    if any(pid not in ranked_ids for pid in chosen) or len(set(chosen)) != len(chosen):
+        raise DomainError(_("Choose projects of this round's leaderboard."))
+    proposed, tied = set(proposal.proposed), set(proposal.tied_at_cut)
+    extra, dropped = set(chosen) - proposed, proposed - set(chosen)
+    whole_tie = not dropped and extra == tied and tied
+    if (extra or dropped) and not whole_tie and not reason.strip():
+        raise DomainError(_("Say why the shortlist differs from the proposal: the reason is kept with it."))
+    # Deleted through the session (not a bulk statement): entries read earlier in this request must not linger.
+    for old in db.session.scalars(select(ShortlistEntry).where(ShortlistEntry.round_id == judging_round.id)):
+        db.session.delete(old)
+    db.session.flush()
+    order = {pid: index for index, pid in enumerate(ranked_ids)}
+    entries = []
+    for position, pid in enumerate(sorted(chosen, key=order.__getitem__)):
+        origin = ("quota" if pid in proposal.quota_picks else "proposed") if pid in proposed else \
+            ("tie" if pid in tied else "swap")
+        entries.append(ShortlistEntry(round_id=judging_round.id, submission_id=pid, position=position, origin=origin,
+                                      reason=reason.strip()[:500] if origin == "swap" or dropped else "",
+                                      created_by_id=actor.id))
+    db.session.add_all(entries)
+    judging_round.shortlist_size = size
+    judging_round.shortlist_quotas = {str(k): v for k, v in (quotas or {}).items()}
+    record_audit(actor=actor, action="judging.shortlist_saved", event_id=event.id, target=judging_round,
+                 after={"projects": [e.submission_id for e in entries], "added": sorted(extra),
+                        "removed": sorted(dropped)}, reason=reason.strip()[:500] or None)
+    db.session.commit()
+    return entries
+
+
+def shortlist_of(judging_round: JudgingRound) -> list[ShortlistEntry]:
+    return list(db.session.scalars(select(ShortlistEntry).where(ShortlistEntry.round_id == judging_round.id)
+                                   .options(joinedload(ShortlistEntry.submission).joinedload(Submission.team))
+                                   .order_by(ShortlistEntry.position)))
+
+
+def publish_shortlist(actor: User, event: Event, judging_round: JudgingRound, now: datetime) -> int:
+    """Publish: mail every member of the shortlisted and of the other teams (outbox), once. Returns mails queued."""
+    from flask import url_for
+
+    from hackathon.mail import queue_mail
+
+    _require_organiser(actor, event)
+    if judging_round.shortlist_published_at is not None:
+        raise Conflict(_("The shortlist is published already."))
+    entries = shortlist_of(judging_round)
+    if not entries:
+        raise DomainError(_("Save a shortlist before publishing it."))
+    shortlisted = {e.submission.team_id for e in entries}
+    teams = {s.team_id for s in round_projects(judging_round)}
+    members = db.session.execute(select(TeamMember.team_id, User).join(User, User.id == TeamMember.user_id)
+                                 .where(TeamMember.team_id.in_(teams))).all()
+    link = url_for("events.overview", slug=event.slug, _external=True)
+    names = {s.team_id: s.team.name for s in round_projects(judging_round)}
+    for team_id, user in members:
+        queue_mail(user.email, "shortlisted" if team_id in shortlisted else "not_shortlisted", locale=user.locale,
+                   event_id=event.id, event=event, team=names.get(team_id, ""), link=link,
+                   count=len(entries))
+    judging_round.shortlist_published_at = now
+    record_audit(actor=actor, action="judging.shortlist_published", event_id=event.id, target=judging_round,
+                 after={"projects": [e.submission_id for e in entries]})
+    db.session.commit()
+    return len(members)

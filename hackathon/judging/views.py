@@ -215,6 +215,50 @@ def import_sheets(event: Event, round_id: int):
                            criterion_name=lambda c: services.criterion_name(c, _locale()))
 
 
+@bp.route("/events/<slug>/judging/<int:round_id>/shortlist", methods=["GET", "POST"], endpoint="shortlist")
+@event_route(can_manage_judging)
+def shortlist(event: Event, round_id: int):
+    """The proposed top N with ties and close calls at the cut; the organiser confirms or changes it."""
+    judging_round = _round(event, round_id)
+    size_text = request.values.get("size") or str(judging_round.shortlist_size or 16)
+    size = int(size_text) if size_text.isdigit() and 0 < int(size_text) <= 1000 else 16
+    board = services.round_board(judging_round)
+    proposal = services.propose_shortlist(judging_round, size, board=board)
+    saved = services.shortlist_of(judging_round)
+    form = EmptyForm()
+    if request.method == "POST" and request.form.get("action") == "save":
+        if not form.validate_on_submit():
+            abort(400)
+        chosen = [int(v) for v in request.form.getlist("project") if v.isdigit() and len(v) < 10]
+        try:
+            services.save_shortlist(current_user, event, judging_round, chosen, size=size,
+                                    reason=(request.form.get("reason") or "")[:500])
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(_("The shortlist is saved. Publish it to tell the teams."), "success")
+            return redirect(url_for("judging.shortlist", slug=event.slug, round_id=round_id, size=size))
+    selected = {e.submission_id for e in saved} if saved else set(proposal.proposed)
+    return render_template("judging/shortlist.html", event=event, round=judging_round, proposal=proposal,
+                           board=board, saved=saved, selected=selected, size=size, form=form,
+                           name=services.round_name(judging_round, _locale()))
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/shortlist/publish", methods=["POST"], endpoint="publish_shortlist")
+@event_route(can_manage_judging)
+def publish_shortlist(event: Event, round_id: int):
+    judging_round = _round(event, round_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        mails = services.publish_shortlist(current_user, event, judging_round, utcnow())
+    except DomainError as error:
+        _flash_error(error)
+    else:
+        flash(_("The shortlist is published; %(n)d people are told by mail.", n=mails), "success")
+    return redirect(url_for("judging.shortlist", slug=event.slug, round_id=round_id))
+
+
 # --- jurors --------------------------------------------------------------------------------------------------
 
 
