@@ -1094,6 +1094,20 @@ def _fill_judging_2021(event: Event, people: dict[str, User], accounts: "_People
                                   comment_to_team=rng.choice(JUROR_COMMENTS.get(juror.locale, JUROR_COMMENTS["en"])),
                                   submission_version=version.number if version else None, lock_version=1))
     judging_round.criteria_locked_at = submitted_at
+    # The published shortlist of 16 (a tie at the cut would be included whole). Published back in 2021, so no
+    # mail is queued for it now.
+    from hackathon.judging.models import ShortlistEntry
+    from hackathon.judging.services import propose_shortlist
+
+    db.session.flush()
+    proposal = propose_shortlist(judging_round, 16)
+    chosen = proposal.proposed + proposal.tied_at_cut
+    for position, submission_id in enumerate(chosen):
+        db.session.add(ShortlistEntry(round_id=judging_round.id, submission_id=submission_id, position=position,
+                                      origin="tie" if submission_id in proposal.tied_at_cut else "proposed",
+                                      created_by_id=people["organiser@demo.test"].id))
+    judging_round.shortlist_size = 16
+    judging_round.shortlist_published_at = submitted_at + timedelta(hours=6)
 
 
 def _has_demo_judging(event: Event) -> bool:

@@ -431,6 +431,12 @@ def test_demo_screening_round(demo, client_for_demo):
     organiser = db.session.scalar(select(User).where(User.email == "organiser@demo.test"))
     page = client_for_demo(organiser).get(f"/events/develop-my-community-2021/judging/{screening.id}/leaderboard")
     assert page.status_code == 200 and ": 102." in page.get_data(as_text=True)  # sheets counted (in Russian)
+    from hackathon.judging.models import ShortlistEntry
+
+    shortlist = services.shortlist_of(screening)
+    assert len(shortlist) >= 16 and screening.shortlist_published_at is not None
+    assert [e.submission_id for e in shortlist][:16] == [p.project_id for p in board.board.projects][:16]
     before = db.session.scalar(select(func.count()).select_from(ScoreSheet))
     load_demo()
+    assert db.session.scalar(select(func.count()).select_from(ShortlistEntry)) == len(shortlist)
     assert db.session.scalar(select(func.count()).select_from(ScoreSheet)) == before

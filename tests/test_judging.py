@@ -85,6 +85,9 @@ ROUTES = [
     ("GET", BASE + "/judging/{round}/assignment", None, ORGANISERS),
     ("POST", BASE + "/judging/{round}/assignment", None, statuses(403, organiser=302, admin=302)),
     ("GET", BASE + "/judging/{round}/leaderboard", None, ORGANISERS),
+    ("POST", BASE + "/judging/{round}/recuse", lambda ids: {"pair": f"{ids['juror']}:{ids['project']}",
+                                                            "reason": "relative"},
+     statuses(403, organiser=302, admin=302)),
     ("GET", BASE + "/judging/{round}/leaderboard?format=csv", None, ORGANISERS),
     ("GET", BASE + "/judging/999999/leaderboard", None, statuses(403, organiser=404, admin=404)),
     ("GET", BASE + "/judging/{round}/import", None, ORGANISERS),
@@ -125,7 +128,7 @@ def walk_world(jury):
         db.session.commit()
         db.session.expire_all()
         reset_caches()
-        jury.ids.update(criterion=jury.criteria[0].id)
+        jury.ids.update(criterion=jury.criteria[0].id, juror=jury.users["juror"].id)
         return jury.ids
 
     jury.reset = reset
@@ -548,3 +551,32 @@ def test_publishing_mails_every_team_once_and_feeds_the_next_round(ranked, clien
     response = organiser.post(url + "?size=2", data={"action": "save", "project": [p["E"].id], "reason": "x"},
                               follow_redirects=True)
     assert "published already" in text(response)
+
+
+def test_an_organiser_recuses_a_juror(jury, client_for):
+    client_for(jury.users["juror"]).post(f"{BASE}/jury/{jury.round.id}/{jury.project.id}",
+                                         data=sheet_data(jury, 5, 5, 5))
+    organiser = client_for(jury.users["organiser"])
+    url = f"{BASE}/judging/{jury.round.id}/recuse"
+    pair = f"{jury.users['juror'].id}:{jury.project.id}"
+    response = organiser.post(url, data={"pair": pair, "reason": ""}, follow_redirects=True)
+    assert "Give a reason" in text(response) and count(ScoreSheet) == 1
+    assert organiser.post(url, data={"pair": "x:y", "reason": "r"}).status_code == 404
+    assert organiser.post(url, data={"pair": f"{jury.users['juror2'].id}:{jury.project.id}", "reason": "r"}
+                          ).status_code == 404
+    organiser.post(url, data={"pair": pair, "reason": "Works with the team lead"})
+    assert count(ScoreSheet) == 0 and count(JurorAssignment, JurorAssignment.submission_id == jury.project.id) == 0
+    conflict = db.session.scalar(select(JurorConflict))
+    assert conflict.source.value == "recused" and conflict.team_id == jury.team.id
+    # The next proposal keeps the juror away from that team.
+    proposal = services.propose_assignment(jury.users["organiser"], jury.event, jury.round)
+    assert (jury.users["juror"].id, jury.project.id) not in proposal.result.pairs
+
+
+def test_the_leaderboard_shows_progress_names_and_criterion_means(jury, client_for):
+    client_for(jury.users["juror"]).post(f"{BASE}/jury/{jury.round.id}/{jury.project.id}",
+                                         data=sheet_data(jury, 8, 6, 4))
+    page = text(client_for(jury.users["organiser"]).get(f"{BASE}/judging/{jury.round.id}/leaderboard"))
+    assert "Juror" in page and "1 of 2 scored" in page
+    assert "8.0" in page and "6.0" in page and "4.0" in page
+    assert "top 16" in page

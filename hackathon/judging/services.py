@@ -468,6 +468,9 @@ class RoundBoard:
     alpha_z: float | None
     short: list[int]
     criterion_means: dict[tuple[int, int], float]
+    juror_names: dict[int, str] = None  # type: ignore[assignment]
+    progress: dict[int, tuple[int, int]] = None  # type: ignore[assignment]  juror -> (submitted, assigned)
+    unstable_jurors: list[int] | None = None     # removing one of them alone changes the top N (small rounds)
 
 
 def math_criteria(judging_round: JudgingRound) -> list[scoring.Criterion]:
@@ -495,7 +498,26 @@ def round_board(judging_round: JudgingRound) -> RoundBoard:
     for sheet in sheets:
         for cid, value in sheet.scores.items():
             means.setdefault((sheet.project_id, cid), []).append(value)
+    progress: dict[int, list[int]] = {}
+    for juror_id, status, sheets_count in db.session.execute(
+            select(JurorAssignment.juror_id, ScoreSheet.status, func.count(JurorAssignment.id))
+            .outerjoin(ScoreSheet, (ScoreSheet.round_id == JurorAssignment.round_id)
+                       & (ScoreSheet.juror_id == JurorAssignment.juror_id)
+                       & (ScoreSheet.submission_id == JurorAssignment.submission_id))
+            .where(JurorAssignment.round_id == judging_round.id)
+            .group_by(JurorAssignment.juror_id, ScoreSheet.status)):
+        done, assigned = progress.setdefault(juror_id, [0, 0])
+        progress[juror_id] = [done + (sheets_count if status == SheetStatus.submitted else 0), assigned + sheets_count]
+    juror_ids = set(progress) | set(board.jurors)
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(juror_ids))).all()) \
+        if juror_ids else {}
+    cut = judging_round.shortlist_size or 16
+    unstable = (scoring.top_changes_without(sheets, math_criteria(judging_round), cut,
+                                            method=judging_round.method.value)
+                if criteria and len(sheets) <= 600 else None)
     return RoundBoard(board=board, projects=projects, criteria=criteria, alpha_raw=alpha_raw, alpha_z=alpha_z,
+                      juror_names=names, progress={j: (v[0], v[1]) for j, v in progress.items()},
+                      unstable_jurors=unstable,
                       short=scoring.fewer_than(board, 1 if judging_round.assign_all else
                                                judging_round.jurors_per_project, projects),
                       criterion_means={key: sum(v) / len(v) for key, v in means.items()})
@@ -790,3 +812,28 @@ def publish_shortlist(actor: User, event: Event, judging_round: JudgingRound, no
                  after={"projects": [e.submission_id for e in entries]})
     db.session.commit()
     return len(members)
+
+
+def recuse_juror(actor: User, event: Event, judging_round: JudgingRound, juror_id: int, submission_id: int,
+                 reason: str, now: datetime) -> None:
+    """An organiser takes a juror off a project: a recorded conflict, the assignment and any sheet go."""
+    _require_organiser(actor, event)
+    if not reason.strip():
+        raise DomainError(_("Give a reason: it is kept in the audit log."))
+    assignment = db.session.scalar(select(JurorAssignment).where(JurorAssignment.round_id == judging_round.id,
+                                                                 JurorAssignment.juror_id == juror_id,
+                                                                 JurorAssignment.submission_id == submission_id))
+    if assignment is None:
+        raise NotFound()
+    submission = db.session.get(Submission, submission_id)
+    db.session.add(JurorConflict(event_id=event.id, juror_id=juror_id, team_id=submission.team_id,
+                                 source=ConflictSource.recused, reason=reason.strip()[:500], created_by_id=actor.id,
+                                 created_at=now))
+    for sheet in db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == judging_round.id,
+                                                             ScoreSheet.juror_id == juror_id,
+                                                             ScoreSheet.submission_id == submission_id)):
+        db.session.delete(sheet)
+    db.session.delete(assignment)
+    record_audit(actor=actor, action="judging.juror_recused", event_id=event.id, target=submission,
+                 after={"round_id": judging_round.id, "juror_id": juror_id}, reason=reason.strip()[:500])
+    db.session.commit()

@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from hackathon.database import MAX_ID, utcnow
 from hackathon.errors import DomainError, NotAllowed, NotFound
@@ -18,7 +19,7 @@ from hackathon.forms import EmptyForm
 from hackathon.judging import bp
 from hackathon.judging import services
 from hackathon.judging.forms import ConflictForm, CriterionForm, ImportForm, RoundForm, UnlockForm, sheet_form
-from hackathon.judging.models import JudgingRound, SheetStatus
+from hackathon.judging.models import JudgingRound, JurorAssignment, SheetStatus
 from hackathon.permissions import can_judge, can_manage_judging, event_route
 from hackathon.submissions.core import judged_version
 from hackathon.submissions.presenters import project_view
@@ -160,8 +161,34 @@ def assignment(event: Event, round_id: int):
     by_project: dict[int, list[int]] = {}
     for juror_id, submission_id in proposal.result.pairs:
         by_project.setdefault(submission_id, []).append(juror_id)
+    current = [tuple(row) for row in db.session.execute(
+        select(JurorAssignment.juror_id, JurorAssignment.submission_id)
+        .where(JurorAssignment.round_id == judging_round.id)
+        .order_by(JurorAssignment.juror_id, JurorAssignment.submission_id))]
     return render_template("judging/assignment.html", event=event, round=judging_round, proposal=proposal,
-                           by_project=by_project, form=form, name=services.round_name(judging_round, _locale()))
+                           by_project=by_project, form=form, current=current,
+                           name=services.round_name(judging_round, _locale()))
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/recuse", methods=["POST"], endpoint="recuse")
+@event_route(can_manage_judging)
+def recuse(event: Event, round_id: int):
+    judging_round = _round(event, round_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    pair = (request.form.get("pair") or "").split(":")
+    if len(pair) != 2 or not all(part.isdigit() and len(part) < 10 for part in pair):
+        abort(404)
+    try:
+        services.recuse_juror(current_user, event, judging_round, int(pair[0]), int(pair[1]),
+                              request.form.get("reason") or "", utcnow())
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        _flash_error(error)
+    else:
+        flash(_("The juror is recused from that project. Apply a new assignment to replace them."), "success")
+    return redirect(url_for("judging.assignment", slug=event.slug, round_id=round_id))
 
 
 @bp.route("/events/<slug>/judging/<int:round_id>/leaderboard", endpoint="leaderboard")
