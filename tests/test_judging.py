@@ -580,3 +580,54 @@ def test_the_leaderboard_shows_progress_names_and_criterion_means(jury, client_f
     assert "Juror" in page and "1 of 2 scored" in page
     assert "8.0" in page and "6.0" in page and "4.0" in page
     assert "top 16" in page
+
+
+def test_jurors_see_other_scores_and_mentor_summaries_only_when_allowed(jury, client_for):
+    from hackathon.mentoring.models import MentoringSettings, MentorReview, TeamStatus
+
+    db.session.add(JurorAssignment(round_id=jury.round.id, juror_id=jury.users["juror2"].id,
+                                   submission_id=jury.project.id))
+    db.session.add(MentorReview(event_id=jury.event.id, team_id=jury.team.id, mentor_id=jury.users["mentor"].id,
+                                status=TeamStatus.at_risk, comment_to_team="Needs real users",
+                                private_note="Captain is overloaded"))
+    db.session.commit()
+    client_for(jury.users["juror2"]).post(f"{BASE}/jury/{jury.round.id}/{jury.project.id}",
+                                          data=sheet_data(jury, 3, 4, 9))
+    juror = client_for(jury.users["juror"])
+    url = f"{BASE}/jury/{jury.round.id}/{jury.project.id}"
+    page = text(juror.get(url))
+    assert "Other jurors' scores" not in page and "Needs real users" not in page
+    jury.round.jurors_see_other_scores = True
+    db.session.add(MentoringSettings(event_id=jury.event.id, show_summaries_to_jurors=True))
+    db.session.commit()
+    page = text(juror.get(url))
+    assert "Other jurors' scores" in page and "Juror Two" not in page  # scores, never names
+    assert "Needs real users" in page and "At risk" in page
+    assert "Captain is overloaded" not in page  # private notes never
+
+
+def test_the_organiser_edits_the_proposal_before_applying(jury, client_for):
+    db.session.execute(JurorAssignment.__table__.delete())
+    db.session.commit()
+    client = client_for(jury.users["organiser"])
+    url = f"{BASE}/judging/{jury.round.id}/assignment"
+    proposal = services.propose_assignment(jury.users["organiser"], jury.event, jury.round)
+    keep = [pair for pair in proposal.result.pairs if pair[1] == jury.project.id][:1]
+    extra = (jury.users["juror"].id, jury.other_project.id)
+    data = {"edited": "y", "pair": [f"{j}:{s}" for j, s in keep], "add_juror": str(extra[0]),
+            "add_project": str(extra[1])}
+    assert client.post(url, data=data).status_code == 302
+    pairs = {tuple(row) for row in db.session.execute(select(JurorAssignment.juror_id,
+                                                             JurorAssignment.submission_id))}
+    assert pairs == set(keep) | {extra}
+    added = db.session.scalar(select(JurorAssignment).where(JurorAssignment.submission_id == extra[1]))
+    assert added.reasons in ([["organiser"]], [list(r) for r in proposal.result.reasons.get(extra, [])])
+    # A conflicted pair added by hand is refused with a message.
+    db.session.execute(JurorAssignment.__table__.delete())
+    db.session.add(JurorConflict(event_id=jury.event.id, juror_id=jury.users["juror2"].id, team_id=jury.team.id))
+    db.session.commit()
+    response = client.post(url, data={"edited": "y", "add_juror": str(jury.users["juror2"].id),
+                                      "add_project": str(jury.project.id)})
+    assert "A juror cannot be assigned to a team they have a conflict with." in text(response)
+    assert (jury.users["juror2"].id, jury.project.id) not in {tuple(row) for row in db.session.execute(
+        select(JurorAssignment.juror_id, JurorAssignment.submission_id))}

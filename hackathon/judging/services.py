@@ -354,7 +354,7 @@ def apply_assignment(actor: User, event: Event, judging_round: JudgingRound, pai
             db.session.delete(row)
     for pair in sorted(wanted - set(current)):
         db.session.add(JurorAssignment(round_id=judging_round.id, juror_id=pair[0], submission_id=pair[1],
-                                       reasons=[list(r) for r in reasons.get(pair, [])]))
+                                       reasons=[list(r) for r in reasons.get(pair, [("organiser",)])]))
     record_audit(actor=actor, action="judging.assignment_applied", event_id=event.id, target=judging_round,
                  after={"pairs": len(wanted)})
     db.session.commit()
@@ -837,3 +837,27 @@ def recuse_juror(actor: User, event: Event, judging_round: JudgingRound, juror_i
     record_audit(actor=actor, action="judging.juror_recused", event_id=event.id, target=submission,
                  after={"round_id": judging_round.id, "juror_id": juror_id}, reason=reason.strip()[:500])
     db.session.commit()
+
+
+def other_sheets(juror: User, judging_round: JudgingRound, submission_id: int) -> list[dict[str, int]]:
+    """Other jurors' submitted scores for the project, without names, only where the organiser allows it."""
+    if not judging_round.jurors_see_other_scores:
+        return []
+    return [scores for scores in db.session.scalars(
+        select(ScoreSheet.scores).where(ScoreSheet.round_id == judging_round.id,
+                                        ScoreSheet.submission_id == submission_id,
+                                        ScoreSheet.juror_id != juror.id,
+                                        ScoreSheet.status == SheetStatus.submitted).order_by(ScoreSheet.id))]
+
+
+def mentor_summary(event: Event, team_id: int):
+    """The mentors' latest status and comment to the team, when the organisers show them at judging time."""
+    from hackathon.mentoring.models import MentoringSettings, MentorReview
+
+    shown = db.session.scalar(select(MentoringSettings.show_summaries_to_jurors)
+                              .where(MentoringSettings.event_id == event.id))
+    if not shown:
+        return None
+    return db.session.scalar(select(MentorReview).where(MentorReview.event_id == event.id,
+                                                        MentorReview.team_id == team_id)
+                             .order_by(MentorReview.created_at.desc(), MentorReview.id.desc()).limit(1))

@@ -150,9 +150,16 @@ def assignment(event: Event, round_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
+        pairs = set(proposal.result.pairs)
+        if request.form.get("edited"):  # the organiser's edited table: the ticked pairs, plus one added pair
+            pairs = set()
+            for value in request.form.getlist("pair") + [
+                    f"{request.form.get('add_juror', '')}:{request.form.get('add_project', '')}"]:
+                parts = value.split(":")
+                if len(parts) == 2 and all(p.isdigit() and len(p) < 10 for p in parts):
+                    pairs.add((int(parts[0]), int(parts[1])))
         try:
-            count = services.apply_assignment(current_user, event, judging_round, set(proposal.result.pairs),
-                                              proposal.result.reasons)
+            count = services.apply_assignment(current_user, event, judging_round, pairs, proposal.result.reasons)
         except DomainError as error:
             _flash_error(error)
         else:
@@ -303,6 +310,8 @@ def _sheet_page(event: Event, judging_round: JudgingRound, submission, form, sta
     project = project_view(version.snapshot) if version else None
     return render_template("judging/sheet.html", event=event, round=judging_round, submission=submission,
                            project=project, form=form, conflict_form=ConflictForm(formdata=None),
+                           others=services.other_sheets(current_user, judging_round, submission.id),
+                           mentor_summary=services.mentor_summary(event, submission.team_id),
                            name=services.round_name(judging_round, _locale()),
                            criterion_name=lambda c: services.criterion_name(c, _locale()),
                            rubric=lambda c: (c.rubric or {}).get(_locale()) or next(iter((c.rubric or {}).values()), {}),
