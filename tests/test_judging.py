@@ -631,3 +631,41 @@ def test_the_organiser_edits_the_proposal_before_applying(jury, client_for):
     assert "A juror cannot be assigned to a team they have a conflict with." in text(response)
     assert (jury.users["juror2"].id, jury.project.id) not in {tuple(row) for row in db.session.execute(
         select(JurorAssignment.juror_id, JurorAssignment.submission_id))}
+
+
+def test_two_simultaneous_first_submits_make_one_sheet(app, jury):
+    """A double tap on a slow connection: two requests create the same sheet at once (PostgreSQL)."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("threads with their own connections need PostgreSQL; the sequential test covers SQLite")
+    event_id, round_id, juror_id = jury.event.id, jury.round.id, jury.users["juror"].id
+    criteria = {c.id: 7 for c in jury.criteria}
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def submit(score: int) -> None:
+        with app.app_context():
+            from hackathon.accounts.models import User
+            from hackathon.events.models import Event
+
+            juror, event = db.session.get(User, juror_id), db.session.get(Event, event_id)
+            judging_round = db.session.get(JudgingRound, round_id)
+            barrier.wait()
+            try:
+                services.save_sheet(juror, event, judging_round, jury.project.id, scores=dict(criteria),
+                                    comment_to_team=f"take {score}", private_note="", submit=True, now=utcnow())
+                outcomes.append("saved")
+            except Exception as error:  # noqa: BLE001 - the test reports any failure
+                outcomes.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcomes == ["saved", "saved"]
+    db.session.expire_all()
+    assert count(ScoreSheet) == 1
