@@ -89,7 +89,7 @@ ROUTES = [
                                                             "reason": "relative"},
      statuses(403, organiser=302, admin=302)),
     ("GET", BASE + "/judging/{round}/leaderboard?format=csv", None, ORGANISERS),
-    ("GET", BASE + "/judging/999999/leaderboard", None, statuses(403, organiser=404, admin=404)),
+    ("GET", BASE + "/judging/999999/leaderboard", None, statuses(403, organiser=404, admin=404, juror=404)),
     ("GET", BASE + "/judging/{round}/import", None, ORGANISERS),
     ("POST", BASE + "/judging/{round}/import", lambda ids: {}, ORGANISERS),
     ("GET", "/api/v1/events/hack/rounds", None, statuses(403, organiser=200, admin=200, juror=200, anonymous=401)),
@@ -669,3 +669,16 @@ def test_two_simultaneous_first_submits_make_one_sheet(app, jury):
     assert outcomes == ["saved", "saved"]
     db.session.expire_all()
     assert count(ScoreSheet) == 1
+
+
+def test_jurors_read_the_leaderboard_page_only_when_allowed(jury, client_for):
+    juror = client_for(jury.users["juror"])
+    url = f"{BASE}/judging/{jury.round.id}/leaderboard"
+    assert juror.get(url).status_code == 403
+    jury.round.jurors_see_leaderboard = True
+    db.session.commit()
+    page = juror.get(url)
+    assert page.status_code == 200 and "Leniency" not in text(page)  # no juror statistics for jurors
+    assert client_for(jury.users["participant"]).get(url).status_code == 403
+    organiser_page = text(client_for(jury.users["organiser"]).get(url))
+    assert "Leniency" in organiser_page and "too close to call" in organiser_page

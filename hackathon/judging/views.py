@@ -17,7 +17,7 @@ from hackathon.events.models import Event
 from hackathon.extensions import csrf, db
 from hackathon.forms import EmptyForm
 from hackathon.judging import bp
-from hackathon.judging import services
+from hackathon.judging import scoring, services
 from hackathon.judging.forms import ConflictForm, CriterionForm, ImportForm, RoundForm, UnlockForm, sheet_form
 from hackathon.judging.models import JudgingRound, JurorAssignment, SheetStatus
 from hackathon.permissions import can_judge, can_manage_judging, event_route
@@ -198,10 +198,17 @@ def recuse(event: Event, round_id: int):
     return redirect(url_for("judging.assignment", slug=event.slug, round_id=round_id))
 
 
+def _judging_or_jury(user, event: Event) -> bool:
+    return can_manage_judging(user, event) or can_judge(user, event)
+
+
 @bp.route("/events/<slug>/judging/<int:round_id>/leaderboard", endpoint="leaderboard")
-@event_route(can_manage_judging)
+@event_route(_judging_or_jury)
 def leaderboard(event: Event, round_id: int):
+    """Organisers; jurors only where the organiser lets them see the leaderboard of this round."""
     judging_round = _round(event, round_id)
+    if not services.can_read_leaderboard(current_user, event, judging_round):
+        abort(403)
     board = services.round_board(judging_round)
     if request.args.get("format") == "csv":
         from hackathon.applications.export import csv_document
@@ -214,7 +221,10 @@ def leaderboard(event: Event, round_id: int):
                  f"{p.se:.4f}" if p.se is not None else "", p.sheets, " ".join(p.flags)] for p in board.board.projects]
         return Response(csv_document(header, rows), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{event.slug}-leaderboard.csv"'})
-    return render_template("judging/leaderboard.html", event=event, round=judging_round, board=board,
+    cut = judging_round.shortlist_size or 16
+    return render_template("judging/leaderboard.html", event=event, round=judging_round, board=board, cut=cut,
+                           too_close=scoring.too_close_to_call(board.board, cut),
+                           organiser=can_manage_judging(current_user, event),
                            name=services.round_name(judging_round, _locale()),
                            criterion_name=lambda c: services.criterion_name(c, _locale()))
 
