@@ -74,12 +74,22 @@ JUROR_ONLY = statuses(403, juror=200)
 
 ROUTES = [
     ("GET", BASE + "/judging", None, ORGANISERS),
-    ("POST", BASE + "/judging", lambda ids: {"name": "Pitch", "jurors_per_project": "3", "method": "raw"},
+    ("POST", BASE + "/judging", lambda ids: {"name_en": "Pitch", "jurors_per_project": "3", "method": "raw",
+                                           "projects": "submissions"},
      statuses(403, organiser=302, admin=302)),
     ("GET", BASE + "/judging/{round}", None, ORGANISERS),
-    ("POST", BASE + "/judging/{round}", lambda ids: {"name": "Scaling", "weight": "1", "scale_min": "1",
+    ("POST", BASE + "/judging/{round}", lambda ids: {"name_en": "Scaling", "weight": "1", "scale_min": "1",
                                                      "scale_max": "10"}, statuses(403, organiser=302, admin=302)),
     ("POST", BASE + "/judging/{round}/criteria/{criterion}/delete", None, statuses(403, organiser=302, admin=302)),
+    ("GET", BASE + "/judging/{round}/criteria/{criterion}", None, ORGANISERS),
+    ("POST", BASE + "/judging/{round}/criteria/{criterion}", lambda ids: {"name_en": "Impact", "weight": "2",
+                                                                          "scale_min": "1", "scale_max": "10"},
+     statuses(403, organiser=302, admin=302)),
+    ("GET", BASE + "/judging/{round}/criteria/999999", None, statuses(403, organiser=404, admin=404)),
+    ("GET", BASE + "/judging/{round}/settings", None, ORGANISERS),
+    ("POST", BASE + "/judging/{round}/settings", lambda ids: {"name_en": "Screening", "jurors_per_project": "2",
+                                                              "method": "calibrated", "projects": "submissions"},
+     statuses(403, organiser=302, admin=302)),
     ("POST", BASE + "/judging/{round}/unlock", lambda ids: {"reason": "typo in a rubric"},
      statuses(403, organiser=302, admin=302)),
     ("GET", BASE + "/judging/{round}/assignment", None, ORGANISERS),
@@ -259,39 +269,125 @@ def test_xss_in_comments_and_titles_is_escaped(jury, client_for):
 
 def test_an_organiser_builds_a_round_with_weighted_criteria(subs, client_for):
     client = client_for(subs.users["organiser"])
-    response = client.post(BASE + "/judging", data={"name": "Screening", "jurors_per_project": "3",
+    response = client.post(BASE + "/judging", data={"name_en": "Screening", "jurors_per_project": "3",
                                                    "method": "calibrated", "closes_at": "2030-01-01T18:00"})
     judging_round = db.session.scalar(select(JudgingRound))
     assert response.location == f"{BASE}/judging/{judging_round.id}"
     assert judging_round.closes_at.hour == 12  # 18:00 in Bishkek is 12:00 UTC
     for name, weight in (("Impact", "35"), ("Feasibility", "25"), ("Innovation", "20"), ("Inclusiveness", "20")):
-        client.post(f"{BASE}/judging/{judging_round.id}", data={"name": name, "weight": weight, "scale_min": "1",
+        client.post(f"{BASE}/judging/{judging_round.id}", data={"name_en": name, "weight": weight, "scale_min": "1",
                                                                "scale_max": "10"})
     page = text(client.get(f"{BASE}/judging/{judging_round.id}"))
     assert "Impact" in page and "35.0 %" in page and "Inclusiveness" in page
     for weight, message in (("0", "positive number"), ("-3", "positive number"), ("abc", "positive number"),
                             ("NaN", "positive number")):
-        response = client.post(f"{BASE}/judging/{judging_round.id}", data={"name": "X", "weight": weight,
+        response = client.post(f"{BASE}/judging/{judging_round.id}", data={"name_en": "X", "weight": weight,
                                                                           "scale_min": "1", "scale_max": "10"})
         assert message in text(response)
-    response = client.post(f"{BASE}/judging/{judging_round.id}", data={"name": "X", "weight": "1",
+    response = client.post(f"{BASE}/judging/{judging_round.id}", data={"name_en": "X", "weight": "1",
                                                                       "scale_min": "5", "scale_max": "5"})
     assert "The highest score must be above the lowest." in text(response)
     assert count(JudgingCriterion) == 4
+
+
+def test_criteria_and_rounds_are_named_in_every_event_language(subs, client_for, app):
+    client = client_for(subs.users["organiser"])
+    client.post(BASE + "/judging", data={"name_en": "Screening", "name_ru": "Отбор", "name_ky": "Тандоо",
+                                         "jurors_per_project": "3", "method": "calibrated",
+                                         "projects": "submissions"})
+    judging_round = db.session.scalar(select(JudgingRound))
+    assert judging_round.name == {"en": "Screening", "ru": "Отбор", "ky": "Тандоо"}
+    url = f"{BASE}/judging/{judging_round.id}"
+    client.post(url, data={"name_en": "Impact", "name_ru": "Влияние", "rubric_en": "10: changes lives\n1: none",
+                           "rubric_ru": "1: нет\n10: меняет жизни", "weight": "35", "scale_min": "1",
+                           "scale_max": "10"})
+    criterion = db.session.scalar(select(JudgingCriterion))
+    assert criterion.name == {"en": "Impact", "ru": "Влияние"}
+    assert criterion.rubric == {"en": {"10": "changes lives", "1": "none"}, "ru": {"1": "нет", "10": "меняет жизни"}}
+    # The edit page shows every language, levels in score order, and saves them all.
+    page = client.get(f"{url}/criteria/{criterion.id}").get_data(as_text=True)
+    assert "Влияние" in page and "1: none\n10: changes lives" in page and 'name="name_ky"' in page
+    client.post(f"{url}/criteria/{criterion.id}", data={"name_en": "Impact", "name_ru": "Влияние",
+                                                        "name_ky": "Таасир", "rubric_ky": "1: жок", "weight": "40",
+                                                        "scale_min": "1", "scale_max": "10"})
+    db.session.expire_all()
+    criterion = db.session.get(JudgingCriterion, criterion.id)
+    assert criterion.name["ky"] == "Таасир" and criterion.weight == Decimal("40") and criterion.rubric == {
+        "ky": {"1": "жок"}}
+    # Bad rubric lines and levels off the scale are refused with the line named; nothing changes.
+    for rubric, message in (("no colon here", "Line 1: write a score"), ("1: ok\nten: great", "Line 2"),
+                            ("11: beyond", "Rubric levels must lie on the scale, 1 to 10.")):
+        response = client.post(f"{url}/criteria/{criterion.id}", data={"name_en": "Impact", "rubric_en": rubric,
+                                                                       "weight": "1", "scale_min": "1",
+                                                                       "scale_max": "10"})
+        assert response.status_code == 200 and message in text(response)
+    assert db.session.get(JudgingCriterion, criterion.id).weight == Decimal("40")
+    # The first language's name is required; a missing criterion id is a 404.
+    response = client.post(f"{url}/criteria/{criterion.id}", data={"name_ru": "Только", "weight": "1",
+                                                                   "scale_min": "1", "scale_max": "10"})
+    assert response.status_code == 200 and "field-error" in response.get_data(as_text=True)
+    assert client.get(f"{url}/criteria/{criterion.id + 999}").status_code == 404
+
+
+def test_a_juror_reads_the_criteria_and_rubric_in_their_language(jury, client_for):
+    jury.criteria[0].name = {"en": "Impact", "ru": "Влияние"}
+    jury.criteria[0].rubric = {"en": {"1": "weak", "2": "fair", "10": "excellent"}, "ru": {"1": "слабо"}}
+    db.session.commit()
+    juror = jury.users["juror"]
+    juror.locale = "ru"
+    db.session.commit()
+    page = text(client_for(juror).get(f"{BASE}/jury/{jury.round.id}/{jury.project.id}"))
+    assert "Влияние" in page and "слабо" in page and "Feasibility" in page  # untranslated ones fall back
+    juror.locale = "en"
+    db.session.commit()
+    page = text(client_for(juror).get(f"{BASE}/jury/{jury.round.id}/{jury.project.id}"))
+    assert page.index("fair") < page.index("excellent")  # levels in score order: 2 before 10
+
+
+def test_an_organiser_edits_a_round_and_feeds_it_from_a_shortlist(jury, client_for):
+    client = client_for(jury.users["organiser"])
+    url = f"{BASE}/judging/{jury.round.id}/settings"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="Screening"' in page and "Every submitted project" in page
+    client.post(BASE + "/judging", data={"name_en": "Pitch", "jurors_per_project": "3", "method": "calibrated",
+                                         "projects": f"shortlist:{jury.round.id}", "assign_all": "y"})
+    pitch = db.session.scalar(select(JudgingRound).where(JudgingRound.id != jury.round.id))
+    assert pitch.project_source.value == "shortlist" and pitch.source_round_id == jury.round.id and pitch.assign_all
+    assert "the published shortlist of Screening" in text(client.get(f"{BASE}/judging/{pitch.id}"))
+    # A round cannot feed from itself; unknown rounds are refused.
+    response = client.post(f"{BASE}/judging/{pitch.id}/settings", data={
+        "name_en": "Pitch", "jurors_per_project": "3", "method": "raw", "projects": f"shortlist:{pitch.id}"})
+    assert "Choose one of the options given." in text(response)
+    response = client.post(url, data={"name_en": "Screening", "jurors_per_project": "2", "method": "raw",
+                                      "projects": "shortlist:999999"})
+    assert "Choose one of the options given." in text(response)
+    # Closing before opening is refused; a valid edit is kept and audited.
+    response = client.post(url, data={"name_en": "Screening", "jurors_per_project": "2", "method": "raw",
+                                      "projects": "submissions", "opens_at": "2030-01-02T10:00",
+                                      "closes_at": "2030-01-01T10:00"}, follow_redirects=True)
+    assert "The round must close after it opens." in text(response)
+    response = client.post(url, data={"name_en": "First look", "name_ru": "Первый взгляд", "jurors_per_project": "2",
+                                      "method": "raw", "projects": "submissions", "closes_at": "2030-01-01T18:00"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    edited = db.session.get(JudgingRound, jury.round.id)
+    assert edited.name == {"en": "First look", "ru": "Первый взгляд"} and edited.method.value == "raw"
+    assert edited.closes_at.hour == 12
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "judging.round_saved")) is not None
 
 
 def test_criteria_lock_with_the_first_submitted_sheet(jury, client_for):
     client_for(jury.users["juror"]).post(f"{BASE}/jury/{jury.round.id}/{jury.project.id}",
                                          data=sheet_data(jury, 5, 5, 5))
     organiser = client_for(jury.users["organiser"])
-    response = organiser.post(f"{BASE}/judging/{jury.round.id}", data={"name": "Late", "weight": "1",
+    response = organiser.post(f"{BASE}/judging/{jury.round.id}", data={"name_en": "Late", "weight": "1",
                                                                       "scale_min": "1", "scale_max": "10"},
                               follow_redirects=True)
     assert "The criteria are locked" in text(response) and count(JudgingCriterion) == 3
     organiser.post(f"{BASE}/judging/{jury.round.id}/unlock", data={"reason": "a missing criterion"})
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "judging.criteria_unlocked"))
     assert entry.reason == "a missing criterion"
-    organiser.post(f"{BASE}/judging/{jury.round.id}", data={"name": "Late", "weight": "1", "scale_min": "1",
+    organiser.post(f"{BASE}/judging/{jury.round.id}", data={"name_en": "Late", "weight": "1", "scale_min": "1",
                                                            "scale_max": "10"})
     assert count(JudgingCriterion) == 4
 
@@ -527,6 +623,28 @@ def test_quotas_bring_in_the_best_of_a_track(ranked):
     db.session.commit()
     proposal = services.propose_shortlist(ranked.round, 2, {ranked.tracks[1].id: 1})
     assert ranked.projects["E"].id in proposal.proposed and proposal.quota_picks == [ranked.projects["E"].id]
+
+
+def test_the_organiser_sets_track_quotas_on_the_shortlist_page(ranked, client_for):
+    p, track = ranked.projects, ranked.tracks[1]
+    p["E"].track_id = track.id
+    db.session.commit()
+    organiser = client_for(ranked.users["organiser"])
+    url = f"{BASE}/judging/{ranked.round.id}/shortlist"
+    page = organiser.get(f"{url}?size=2&quota_{track.id}=1").get_data(as_text=True)
+    assert f'name="quota_{track.id}"' in page and "track place" in page
+    assert f'id="project-{p["E"].id}" name="project" value="{p["E"].id}" checked' in page
+    assert f'id="project-{p["B"].id}" name="project" value="{p["B"].id}" checked' not in page
+    # Saving the proposal with its quota needs no reason; the quota is kept with the round.
+    response = organiser.post(f"{url}?size=2", data={"action": "save", f"quota_{track.id}": "1",
+                                                     "project": [p["A"].id, p["E"].id]})
+    assert response.status_code == 302 and f"quota_{track.id}=1" in response.location
+    db.session.expire_all()
+    assert db.session.get(JudgingRound, ranked.round.id).shortlist_quotas == {str(track.id): 1}
+    assert {e.submission_id: e.origin for e in db.session.scalars(select(ShortlistEntry))} == {
+        p["A"].id: "proposed", p["E"].id: "quota"}
+    # Nonsense quotas and other events' tracks are ignored, not a 500.
+    assert organiser.get(f"{url}?size=2&quota_{track.id}=-1&quota_999999=3&quota_{track.id}x=2").status_code == 200
 
 
 def test_publishing_mails_every_team_once_and_feeds_the_next_round(ranked, client_for, outbox):

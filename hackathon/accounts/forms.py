@@ -21,6 +21,11 @@ REGION_NAMES = dict(KYRGYZSTAN_REGIONS)
 LANGUAGE_CHOICES = [("en", "English"), ("ru", "Русский"), ("ky", "Кыргызча")]
 
 
+def language_name(code: str) -> str:
+    """A language's own name ("Кыргызча" for ky), for labels of per-language fields."""
+    return dict(LANGUAGE_CHOICES).get(code, code)
+
+
 class LoginForm(BaseForm):
     email = StringField(_l("Email"), validators=[required(), length(EMAIL_MAX)],
                         render_kw={"autocomplete": "email", "inputmode": "email"})

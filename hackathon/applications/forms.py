@@ -10,7 +10,7 @@ from wtforms import (BooleanField, HiddenField, RadioField, SelectField, StringF
                      ValidationError)
 from wtforms.widgets import NumberInput
 
-from hackathon.accounts.forms import LANGUAGE_CHOICES
+from hackathon.accounts.forms import language_name  # noqa: F401  (used by the views too)
 from hackathon.applications import answers as rules
 from hackathon.applications.models import ApplicationQuestion, ApplicationSettings, QuestionKind
 from hackathon.applications.services import (CONFIRMATION_DAYS_MAX, CONSENT_MAX, HELP_MAX, LABEL_MAX,
@@ -18,7 +18,6 @@ from hackathon.applications.services import (CONFIRMATION_DAYS_MAX, CONSENT_MAX,
 from hackathon.events.forms import MultiCheckboxField
 from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, required
 
-LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 NEW_OPTION_ROWS = 5
 
 KIND_LABELS = {
@@ -29,10 +28,6 @@ KIND_LABELS = {
     QuestionKind.yes_no: _l("Yes or no"),
     QuestionKind.number: _l("Number"),
 }
-
-
-def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
 
 
 class ApplyForm(BaseForm):

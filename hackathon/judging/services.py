@@ -39,9 +39,14 @@ def round_name(judging_round: JudgingRound, locale: str) -> str:
     return names.get(locale) or next(iter(names.values()), "") or _("Round %(n)d", n=judging_round.position + 1)
 
 
+def localised(values: dict | None, locale: str):
+    """The value for the reader's language, else the first one given (the event's main language)."""
+    values = values or {}
+    return values.get(locale) or next(iter(values.values()), None)
+
+
 def criterion_name(criterion: JudgingCriterion, locale: str) -> str:
-    names = criterion.name or {}
-    return names.get(locale) or next(iter(names.values()), "")
+    return localised(criterion.name, locale) or ""
 
 
 def _require_organiser(actor: User, event: Event) -> None:
@@ -78,7 +83,11 @@ def save_round(actor: User, event: Event, judging_round: JudgingRound | None, *,
     _require_organiser(actor, event)
     if opens_at and closes_at and closes_at <= opens_at:
         raise DomainError(_("The round must close after it opens."))
+    if not any((value or "").strip() for value in name.values()):
+        raise DomainError(_("Give the round a name."))
     if source_round_id is not None:
+        if judging_round is not None and source_round_id == judging_round.id:
+            raise DomainError(_("A round cannot judge its own shortlist."))
         load_round(event, source_round_id)
     creating = judging_round is None
     if creating:

@@ -12,13 +12,14 @@ from sqlalchemy import select
 
 from hackathon.database import MAX_ID, utcnow
 from hackathon.errors import DomainError, NotAllowed, NotFound
-from hackathon.events.forms import to_utc
+from hackathon.events.forms import to_local, to_utc
 from hackathon.events.models import Event
 from hackathon.extensions import csrf, db
 from hackathon.forms import EmptyForm
 from hackathon.judging import bp
 from hackathon.judging import scoring, services
-from hackathon.judging.forms import ConflictForm, CriterionForm, ImportForm, RoundForm, UnlockForm, sheet_form
+from hackathon.judging.forms import (ConflictForm, ImportForm, UnlockForm, criterion_form, round_form, sheet_form,
+                                     sorted_levels)
 from hackathon.judging.models import JudgingRound, JurorAssignment, SheetStatus
 from hackathon.permissions import can_judge, can_manage_judging, event_route
 from hackathon.submissions.core import judged_version
@@ -57,19 +58,29 @@ def _flash_error(error: DomainError) -> None:
 # --- organisers ----------------------------------------------------------------------------------------------
 
 
+def _round_form(event: Event, exclude: JudgingRound | None = None, **kwargs):
+    sources = [(r.id, services.round_name(r, _locale())) for r in services.rounds_of(event) if r is not exclude]
+    return round_form(event.languages, sources, **kwargs)
+
+
+def _save_round(event: Event, judging_round: JudgingRound | None, form) -> JudgingRound:
+    project_source, source_round_id = form.source()
+    return services.save_round(
+        current_user, event, judging_round, name=form.names(),
+        opens_at=to_utc(form.opens_at.data, event.timezone), closes_at=to_utc(form.closes_at.data, event.timezone),
+        jurors_per_project=form.jurors_per_project.data, assign_all=form.assign_all.data, method=form.method.data,
+        jurors_see_other_scores=form.jurors_see_other_scores.data,
+        jurors_see_leaderboard=form.jurors_see_leaderboard.data, project_source=project_source,
+        source_round_id=source_round_id)
+
+
 @bp.route("/events/<slug>/judging", methods=["GET", "POST"], endpoint="rounds")
 @event_route(can_manage_judging)
 def rounds(event: Event):
-    form = RoundForm()
+    form = _round_form(event)
     if form.validate_on_submit():
         try:
-            created = services.save_round(
-                current_user, event, None, name={event.languages[0] if event.languages else "en": form.name.data},
-                opens_at=to_utc(form.opens_at.data, event.timezone), closes_at=to_utc(form.closes_at.data,
-                                                                                     event.timezone),
-                jurors_per_project=form.jurors_per_project.data, assign_all=form.assign_all.data,
-                method=form.method.data, jurors_see_other_scores=form.jurors_see_other_scores.data,
-                jurors_see_leaderboard=form.jurors_see_leaderboard.data)
+            created = _save_round(event, None, form)
         except DomainError as error:
             _flash_error(error)
         else:
@@ -79,34 +90,77 @@ def rounds(event: Event):
                            name=lambda r: services.round_name(r, _locale()))
 
 
+@bp.route("/events/<slug>/judging/<int:round_id>/settings", methods=["GET", "POST"], endpoint="round_settings")
+@event_route(can_manage_judging)
+def round_settings(event: Event, round_id: int):
+    judging_round = _round(event, round_id)
+    form = _round_form(event, exclude=judging_round)
+    if request.method == "GET":
+        form.fill_from(judging_round, lambda value: to_local(value, event.timezone))
+    elif form.validate_on_submit():
+        try:
+            _save_round(event, judging_round, form)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(_("The round is saved."), "success")
+            return redirect(url_for("judging.round", slug=event.slug, round_id=round_id))
+    return render_template("judging/round_settings.html", event=event, round=judging_round, form=form,
+                           name=services.round_name(judging_round, _locale()))
+
+
+def _save_criterion(event: Event, judging_round: JudgingRound, criterion, form) -> bool:
+    try:
+        services.save_criterion(current_user, event, judging_round, criterion, name=form.names(),
+                                rubric=form.rubrics(), weight=form.weight_value(), scale_min=form.scale_min.data,
+                                scale_max=form.scale_max.data)
+    except DomainError as error:
+        _flash_error(error)
+        return False
+    return True
+
+
 @bp.route("/events/<slug>/judging/<int:round_id>", methods=["GET", "POST"], endpoint="round")
 @event_route(can_manage_judging)
 def round_page(event: Event, round_id: int):
     judging_round = _round(event, round_id)
-    form = CriterionForm()
-    if form.validate_on_submit():
-        if form.scale_max.data <= form.scale_min.data:
-            form.scale_max.errors.append(_("The highest score must be above the lowest."))
-        else:
-            rubric = {_locale(): dict(line.split(":", 1) for line in (form.rubric.data or "").splitlines()
-                                      if ":" in line)}
-            rubric = {lang: {k.strip(): v.strip() for k, v in levels.items()} for lang, levels in rubric.items()}
-            try:
-                services.save_criterion(current_user, event, judging_round, None,
-                                        name={event.languages[0] if event.languages else "en": form.name.data},
-                                        rubric=rubric, weight=form.weight_value(), scale_min=form.scale_min.data,
-                                        scale_max=form.scale_max.data)
-            except DomainError as error:
-                _flash_error(error)
-            else:
-                flash(_("The criterion is added."), "success")
-                return redirect(url_for("judging.round", slug=event.slug, round_id=round_id))
+    form = criterion_form(event.languages)
+    if form.validate_on_submit() and _save_criterion(event, judging_round, None, form):
+        flash(_("The criterion is added."), "success")
+        return redirect(url_for("judging.round", slug=event.slug, round_id=round_id))
     total = sum(c.weight for c in judging_round.criteria) or 1
     return render_template("judging/round.html", event=event, round=judging_round, form=form,
                            unlock_form=UnlockForm(formdata=None), button_form=EmptyForm(formdata=None),
                            name=services.round_name(judging_round, _locale()),
                            criterion_name=lambda c: services.criterion_name(c, _locale()),
+                           source_name=_source_name(judging_round),
                            share=lambda c: float(c.weight / total) * 100)
+
+
+def _source_name(judging_round: JudgingRound) -> str | None:
+    if judging_round.project_source.value != "shortlist" or judging_round.source_round_id is None:
+        return None
+    source = db.session.get(JudgingRound, judging_round.source_round_id)
+    return services.round_name(source, _locale()) if source else None
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/criteria/<int:criterion_id>", methods=["GET", "POST"],
+          endpoint="edit_criterion")
+@event_route(can_manage_judging)
+def edit_criterion(event: Event, round_id: int, criterion_id: int):
+    judging_round = _round(event, round_id)
+    criterion = next((c for c in judging_round.criteria if c.id == criterion_id), None)
+    if criterion is None:
+        abort(404)
+    form = criterion_form(event.languages)
+    if request.method == "GET":
+        form.fill_from(criterion)
+    elif form.validate_on_submit() and _save_criterion(event, judging_round, criterion, form):
+        flash(_("The criterion is saved."), "success")
+        return redirect(url_for("judging.round", slug=event.slug, round_id=round_id))
+    return render_template("judging/criterion.html", event=event, round=judging_round, form=form,
+                           criterion=criterion, name=services.round_name(judging_round, _locale()),
+                           criterion_name=services.criterion_name(criterion, _locale()))
 
 
 @bp.route("/events/<slug>/judging/<int:round_id>/criteria/<int:criterion_id>/delete", methods=["POST"],
@@ -266,8 +320,9 @@ def shortlist(event: Event, round_id: int):
     judging_round = _round(event, round_id)
     size_text = request.values.get("size") or str(judging_round.shortlist_size or 16)
     size = int(size_text) if size_text.isdigit() and 0 < int(size_text) <= 1000 else 16
+    quotas = _quotas(event, judging_round)
     board = services.round_board(judging_round)
-    proposal = services.propose_shortlist(judging_round, size, board=board)
+    proposal = services.propose_shortlist(judging_round, size, quotas, board=board)
     saved = services.shortlist_of(judging_round)
     form = EmptyForm()
     if request.method == "POST" and request.form.get("action") == "save":
@@ -275,17 +330,32 @@ def shortlist(event: Event, round_id: int):
             abort(400)
         chosen = [int(v) for v in request.form.getlist("project") if v.isdigit() and len(v) < 10]
         try:
-            services.save_shortlist(current_user, event, judging_round, chosen, size=size,
+            services.save_shortlist(current_user, event, judging_round, chosen, size=size, quotas=quotas,
                                     reason=(request.form.get("reason") or "")[:500])
         except DomainError as error:
             _flash_error(error)
         else:
             flash(_("The shortlist is saved. Publish it to tell the teams."), "success")
-            return redirect(url_for("judging.shortlist", slug=event.slug, round_id=round_id, size=size))
+            return redirect(url_for("judging.shortlist", slug=event.slug, round_id=round_id, size=size,
+                                    **{f"quota_{track_id}": places for track_id, places in quotas.items()}))
     selected = {e.submission_id for e in saved} if saved else set(proposal.proposed)
     return render_template("judging/shortlist.html", event=event, round=judging_round, proposal=proposal,
-                           board=board, saved=saved, selected=selected, size=size, form=form,
+                           board=board, saved=saved, selected=selected, size=size, form=form, quotas=quotas,
                            name=services.round_name(judging_round, _locale()))
+
+
+def _quotas(event: Event, judging_round: JudgingRound) -> dict[int, int]:
+    """Per-track places from the request (`quota_<track id>`), else the round's saved ones; unknown tracks and
+    anything but small whole numbers are ignored."""
+    saved = {int(k): v for k, v in (judging_round.shortlist_quotas or {}).items()}
+    quotas = {}
+    for track in event.tracks:
+        value = request.values.get(f"quota_{track.id}")
+        if value is None:
+            value = str(saved.get(track.id, ""))
+        if value.isdigit() and 0 < int(value) <= 1000:
+            quotas[track.id] = int(value)
+    return quotas
 
 
 @bp.route("/events/<slug>/judging/<int:round_id>/shortlist/publish", methods=["POST"], endpoint="publish_shortlist")
@@ -324,7 +394,7 @@ def _sheet_page(event: Event, judging_round: JudgingRound, submission, form, sta
                            mentor_summary=services.mentor_summary(event, submission.team_id),
                            name=services.round_name(judging_round, _locale()),
                            criterion_name=lambda c: services.criterion_name(c, _locale()),
-                           rubric=lambda c: (c.rubric or {}).get(_locale()) or next(iter((c.rubric or {}).values()), {}),
+                           rubric=lambda c: sorted_levels(services.localised(c.rubric, _locale()) or {}),
                            open=services.is_open(judging_round, utcnow())), status
 
 
