@@ -691,6 +691,20 @@ def test_an_organiser_recuses_a_juror(jury, client_for):
     assert (jury.users["juror"].id, jury.project.id) not in proposal.result.pairs
 
 
+def test_the_leaderboard_leaves_the_garbage_collector_as_it_found_it(jury):
+    import gc
+
+    assert gc.isenabled()
+    services.round_board(jury.round)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        services.round_board(jury.round)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_the_leaderboard_shows_progress_names_and_criterion_means(jury, client_for):
     client_for(jury.users["juror"]).post(f"{BASE}/jury/{jury.round.id}/{jury.project.id}",
                                          data=sheet_data(jury, 8, 6, 4))

@@ -146,10 +146,42 @@ def test_bad_method_and_weights_are_refused():
 
 
 def test_the_fast_totals_equal_the_exact_formula():
-    from hackathon.judging.scoring import _totals, normalised_weights
+    from hackathon.judging.scoring import exact_totals
 
     criteria = [Criterion.of(1, "0.35"), Criterion.of(2, 25, lo=0, hi=5), Criterion.of(3, "0.2", lo=1, hi=7)]
     sheets = [Sheet(j, p, {1: (j * p) % 10 + 1, 2: (j + p) % 6, 3: (j * 3 + p) % 7 + 1})
               for j in range(1, 6) for p in range(1, 9)]
-    fast, _numerators, _denominator = _totals(sheets, criteria, normalised_weights(criteria))
+    fast = exact_totals(sheets, criteria)
     assert fast == {(s.juror_id, s.project_id): weighted_total(s, criteria) for s in sheets}
+
+
+def test_a_head_to_head_cycle_stands_as_a_tie_whatever_the_input_order():
+    # Three projects equal on every key; jurors 1–3 each scored two of them: P1 beats P2, P2 beats P3, P3 beats P1.
+    one = [Criterion.of(1, 1)]
+    rows = [(1, P1, 7), (1, P2, 5), (2, P2, 7), (2, P3, 5), (3, P3, 7), (3, P1, 5)]
+    for order in (rows, rows[::-1], rows[2:] + rows[:2]):
+        board = leaderboard([Sheet(j, p, {1: s}) for j, p, s in order], one, method="raw")
+        assert [(r.rank, r.tied) for r in board.projects] == [(1, True)] * 3
+
+
+def test_a_clear_head_to_head_order_in_a_group_of_three():
+    # Equal raw means and medians; jurors who scored both prefer P1 to P2 and P3, and P2 to P3.
+    one = [Criterion.of(1, 1)]
+    rows = [(1, P1, 8), (1, P2, 6), (1, P3, 4), (2, P2, 8), (2, P3, 6), (2, P1, 4), (3, P1, 8), (3, P3, 6),
+            (3, P2, 4)]
+    for order in (rows, rows[::-1]):
+        board = leaderboard([Sheet(j, p, {1: s}) for j, p, s in order], one, method="raw")
+        assert [(r.project_id, r.rank) for r in board.projects] == [(P1, 1), (P2, 2), (P3, 3)]
+
+
+def test_plain_rows_with_string_keys_rank_like_sheets():
+    # The leaderboard reads database rows as they come: (juror, project, {"criterion id": score}).
+    criteria = [Criterion.of(str(c.id), c.weight, c.lo, c.hi) for c in CRITERIA]
+    rows = [(s.juror_id, s.project_id, {str(k): v for k, v in s.scores.items()}) for s in WORKED]
+    assert [(p.project_id, p.rank, round(p.z, 6)) for p in leaderboard(rows, criteria).projects] == \
+        [(p.project_id, p.rank, round(p.z, 6)) for p in leaderboard(WORKED, CRITERIA).projects]
+
+
+def test_a_score_off_the_scale_is_refused():
+    with pytest.raises(ValueError):
+        leaderboard([Sheet(A, P1, {1: 11, 2: 5, 3: 5})], CRITERIA)

@@ -13,18 +13,20 @@ For juror j, project p, criterion c with weight w_c, scale lo_c..hi_c and score 
    σ̂² = Σ (z_jp − Z_p)² / (N − P) pooled over the round (N sheets, P projects); a 95% interval Z_p ± 1.96·se.
 5. Ranking by Z (calibrated, the default) or by the raw score. Ties are broken, in order, by the higher median z,
    the higher raw score, the higher mean score on the highest-weighted criterion (then the next), then head to
-   head among the jurors who scored both projects; otherwise the tie stands (equal rank). Never by id.
+   head among the jurors who scored both projects (in a group of three or more still equal: pairwise wins minus
+   losses within the group; a project ranks below the one above only if it loses to it directly too);
+   otherwise the tie stands (equal rank). Never by id or input order.
    Raw scores compare exactly; z-based keys (square roots make them irrational) compare with TOLERANCE.
 """
 from __future__ import annotations
 
 import math
-import statistics
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cmp_to_key
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 TOLERANCE = 1e-9  # z-based values closer than this are equal
 Z95 = 1.959963984540054
@@ -43,8 +45,7 @@ class Criterion:
                          lo=lo, hi=hi)
 
 
-@dataclass(frozen=True)
-class Sheet:
+class Sheet(NamedTuple):  # any (juror, project, scores) triple will do, e.g. database rows as read
     juror_id: int
     project_id: int
     scores: Mapping[int, int]  # criterion id -> integer score
@@ -70,26 +71,32 @@ def weighted_total(sheet: Sheet, criteria: list[Criterion], weights: dict[int, F
     return 100 * total
 
 
-def _totals(sheets: list[Sheet], criteria: list[Criterion], weights: dict[int, Fraction]
-            ) -> tuple[dict[tuple[int, int], Fraction], dict[tuple[int, int], int], int]:
+def _numerators(sheets: list[Sheet], criteria: list[Criterion], weights: dict[int, Fraction]
+                ) -> tuple[dict[tuple[int, int], int], int, dict[tuple[int, int], tuple[int, ...]]]:
     """Every sheet's T_jp, exactly, with integer arithmetic: T = (Σ A_c·(s_c − lo_c)) / D, where D is the common
-    denominator of the coefficients 100·ŵ_c/(hi_c − lo_c) and A_c their numerators over D (same value as
-    weighted_total, many times faster on large rounds). Returns the totals, their numerators over D, and D."""
-    coefficients = {c.id: 100 * weights[c.id] / (c.hi - c.lo) for c in criteria}
-    denominator = math.lcm(*(f.denominator for f in coefficients.values())) if coefficients else 1
-    numerators = [(c.id, c.lo, c.hi, int(coefficients[c.id] * denominator)) for c in criteria]
-    totals: dict[tuple[int, int], Fraction] = {}
-    numerators_of: dict[tuple[int, int], int] = {}
-    for sheet in sheets:
-        total = 0
-        for cid, lo, hi, numerator in numerators:
-            score = sheet.scores[cid]
-            if not lo <= score <= hi:
-                raise ValueError(f"score {score} outside {lo}..{hi}")
-            total += numerator * (score - lo)
-        numerators_of[(sheet.juror_id, sheet.project_id)] = total
-        totals[(sheet.juror_id, sheet.project_id)] = Fraction(total, denominator)
-    return totals, numerators_of, denominator
+    denominator of the coefficients 100·ŵ_c/(hi_c − lo_c) and A_c their numerators over D (the same value as
+    weighted_total, many times faster on large rounds). Returns the numerators by (juror, project), D, and each
+    sheet's scores as a tuple in the criteria's order."""
+    coefficients = [100 * weights[c.id] / (c.hi - c.lo) for c in criteria]
+    denominator = math.lcm(*(f.denominator for f in coefficients)) if coefficients else 1
+    factors = [int(f * denominator) for f in coefficients]
+    offset = sum(a * c.lo for a, c in zip(factors, criteria))
+    lows, highs = [c.lo for c in criteria], [c.hi for c in criteria]
+    ids = [c.id for c in criteria]
+    pick = operator.itemgetter(*ids) if len(ids) > 1 else (lambda scores: tuple(scores[i] for i in ids))
+    rows = {(juror, project): pick(scores) for juror, project, scores in sheets}
+    for column, lo, hi in zip(zip(*rows.values()), lows, highs):  # each criterion's scores, checked at C speed
+        if min(column) < lo or max(column) > hi:
+            raise ValueError(f"a score is outside its scale {lo}..{hi}")
+    mul = operator.mul
+    numerators = {key: sum(map(mul, factors, row)) - offset for key, row in rows.items()}
+    return numerators, denominator, rows
+
+
+def exact_totals(sheets: list[Sheet], criteria: list[Criterion]) -> dict[tuple[int, int], Fraction]:
+    """T_jp of every sheet as exact fractions (for checks and exports; the leaderboard keeps the numerators)."""
+    numerators, denominator, _rows = _numerators(sheets, criteria, normalised_weights(criteria))
+    return {key: Fraction(value, denominator) for key, value in numerators.items()}
 
 
 def _mean(values: list[float]) -> float:
@@ -101,7 +108,7 @@ def _sd(values: list[float]) -> float:
     if len(values) < 2:
         return 0.0
     mean = _mean(values)
-    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    return math.sqrt(math.fsum([(v - mean) * (v - mean) for v in values]) / (len(values) - 1))
 
 
 @dataclass
@@ -115,7 +122,7 @@ class JurorStats:
     flags: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ProjectResult:
     project_id: int
     sheets: int
@@ -144,58 +151,55 @@ class Leaderboard:
     sheets: int
     connected: bool
     groups: list[tuple[frozenset[int], frozenset[int]]]  # (jurors, projects) of each connected part
-    totals: dict[tuple[int, int], Fraction] = field(default_factory=dict)  # T_jp by (juror, project)
-    z: dict[tuple[int, int], float] = field(default_factory=dict)          # z_jp by (juror, project)
+    totals: dict[tuple[int, int], float] = field(default_factory=dict)  # T_jp by (juror, project), as floats
+    z: dict[tuple[int, int], float] = field(default_factory=dict)       # z_jp by (juror, project)
+    # Per project: the sum of each criterion's scores over its sheets, in the criteria's order (exact integers).
+    criterion_sums: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
 
-def _z_scores(totals: dict[tuple[int, int], Fraction]) -> tuple[dict[tuple[int, int], float], dict[int, list[str]],
-                                                                 float, float]:
-    everything = [float(t) for t in totals.values()]
-    round_mean = _mean(everything) if everything else 0.0
-    round_sd = _sd(everything)
-    by_juror: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for (juror, project), total in totals.items():
-        by_juror[juror].append((project, float(total)))
-    z: dict[tuple[int, int], float] = {}
+def _z_scores(totals: list[float], by_juror: dict[int, list[int]]
+              ) -> tuple[list[float], dict[int, list[str]], float, float]:
+    """z of every sheet (by sheet index), the jurors' flags, and the round's mean M and deviation S."""
+    round_mean = _mean(totals) if totals else 0.0
+    round_sd = _sd(totals)
+    z = [0.0] * len(totals)
     flags: dict[int, list[str]] = defaultdict(list)
-    for juror, rows in by_juror.items():
-        values = [t for _p, t in rows]
-        if len(values) >= 2:
+    for juror, indexes in by_juror.items():
+        if len(indexes) >= 2:
+            values = [totals[i] for i in indexes]
             mean, sd = _mean(values), _sd(values)
             if sd > 0:
-                for project, total in rows:
-                    z[(juror, project)] = (total - mean) / sd
+                for i, total in zip(indexes, values):
+                    z[i] = (total - mean) / sd
             else:
                 flags[juror].append("zero_variance")
-                for project, _t in rows:
-                    z[(juror, project)] = 0.0
         else:
             flags[juror].append("single_sheet")
-            project, total = rows[0]
-            z[(juror, project)] = (total - round_mean) / round_sd if round_sd > 0 else 0.0
+            i = indexes[0]
+            z[i] = (totals[i] - round_mean) / round_sd if round_sd > 0 else 0.0
     return z, flags, round_mean, round_sd
 
 
 def _components(pairs: Iterable[tuple[int, int]]) -> list[tuple[frozenset[int], frozenset[int]]]:
-    """Connected parts of the juror–project graph (union-find)."""
-    parent: dict[tuple[str, int], tuple[str, int]] = {}
-
-    def find(node):
-        parent.setdefault(node, node)
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
+    """Connected parts of the juror–project graph (breadth first over both sides)."""
+    projects_of: dict[int, list[int]] = defaultdict(list)
+    jurors_of: dict[int, list[int]] = defaultdict(list)
     for juror, project in pairs:
-        a, b = find(("j", juror)), find(("p", project))
-        if a != b:
-            parent[a] = b
-    groups: dict[tuple[str, int], tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
-    for node in list(parent):
-        root = find(node)
-        (groups[root][0] if node[0] == "j" else groups[root][1]).add(node[1])
-    parts = [(frozenset(j), frozenset(p)) for j, p in groups.values()]
+        projects_of[juror].append(project)
+        jurors_of[project].append(juror)
+    parts = []
+    seen_jurors: set[int] = set()
+    for start in projects_of:
+        if start in seen_jurors:
+            continue
+        jurors, projects, frontier = {start}, set(), [start]
+        while frontier:
+            reached = {p for j in frontier for p in projects_of[j]} - projects
+            projects |= reached
+            frontier = [j for j in {j for p in reached for j in jurors_of[p]} if j not in jurors]
+            jurors.update(frontier)
+        seen_jurors |= jurors
+        parts.append((frozenset(jurors), frozenset(projects)))
     return sorted(parts, key=lambda part: (-len(part[1]), sorted(part[1])))
 
 
@@ -209,99 +213,148 @@ def _pearson(xs: list[float], ys: list[float]) -> float | None:
     return math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys)) / ((len(xs) - 1) * sx * sy)
 
 
+def _runs(items: list, same) -> list[list]:
+    """Consecutive items split where `same(previous, item)` is false."""
+    runs: list[list] = []
+    for item in items:
+        if runs and same(runs[-1][-1], item):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str = "calibrated") -> Leaderboard:
     """The ranked projects of one round with their statistics and the jurors' statistics."""
     if method not in ("calibrated", "raw"):
         raise ValueError("method is calibrated or raw")
     weights = normalised_weights(criteria)
-    totals, numerators, denominator = _totals(sheets, criteria, weights)
-    z, juror_flags, round_mean, round_sd = _z_scores(totals)
-
+    numerators, denominator, rows = _numerators(sheets, criteria, weights)
+    # Sheets by index from here on: lists indexed by int are much cheaper than dicts keyed by pairs.
+    keys = list(numerators)
+    nums = list(numerators.values())
+    score_rows = list(rows.values())
+    # Floats for the statistics only: int / int is correctly rounded, as float(Fraction) is.
+    totals = [value / denominator for value in nums]
+    by_juror: dict[int, list[int]] = defaultdict(list)
     by_project: dict[int, list[int]] = defaultdict(list)
-    for juror, project in totals:
-        by_project[project].append(juror)
-    n_sheets, n_projects = len(totals), len(by_project)
-    z_mean = {p: _mean([z[(j, p)] for j in js]) for p, js in by_project.items()}
-    residual = math.fsum((z[(j, p)] - z_mean[p]) ** 2 for p, js in by_project.items() for j in js)
+    for index, (juror, project) in enumerate(keys):
+        by_juror[juror].append(index)
+        by_project[project].append(index)
+    z, juror_flags, round_mean, round_sd = _z_scores(totals, by_juror)
+
+    n_sheets, n_projects = len(keys), len(by_project)
+    z_of = {p: [z[i] for i in indexes] for p, indexes in by_project.items()}
+    z_mean = {p: sum(values) / len(values) for p, values in z_of.items()}
+    residual = math.fsum([(v - z_mean[p]) ** 2 for p, values in z_of.items() for v in values])
     sigma = math.sqrt(residual / (n_sheets - n_projects)) if n_sheets > n_projects else None
 
     results = []
-    for project, jurors in by_project.items():
-        k = len(jurors)
-        raw = Fraction(sum(numerators[(j, project)] for j in jurors), denominator * k)
-        se = sigma / math.sqrt(k) if sigma is not None else None
+    criterion_sums: dict[int, tuple[int, ...]] = {}
+    roots = {k: math.sqrt(k) for k in {len(indexes) for indexes in by_project.values()}}
+    for project, indexes in by_project.items():
+        k = len(indexes)
+        raw = Fraction(sum([nums[i] for i in indexes]), denominator * k)
+        se = sigma / roots[k] if sigma is not None else None
         zp = z_mean[project]
         interval = ((round_mean + round_sd * (zp - Z95 * se), round_mean + round_sd * (zp + Z95 * se))
                     if se is not None else None)
         results.append(ProjectResult(project_id=project, sheets=k, raw=raw, z=zp, display=round_mean + round_sd * zp,
-                                     median_z=statistics.median([z[(j, project)] for j in jurors]), se=se,
-                                     interval=interval))
+                                     median_z=_median(z_of[project]), se=se, interval=interval))
+        criterion_sums[project] = tuple(map(sum, zip(*[score_rows[i] for i in indexes])))
 
-    by_weight = sorted(criteria, key=lambda c: -weights[c.id])  # equal weights keep the round's criterion order
-    score_sums: dict[tuple[int, int], int] = defaultdict(int)
-    for s in sheets:
-        for c in by_weight:
-            score_sums[(s.project_id, c.id)] += s.scores[c.id]
-    juror_totals = totals
+    # Criterion positions from the highest weight down; equal weights keep the round's criterion order.
+    by_weight = sorted(range(len(criteria)), key=lambda index: -weights[criteria[index].id])
+
+    def primary(a: ProjectResult, b: ProjectResult) -> int:
+        if method == "calibrated":
+            return 0 if abs(a.z - b.z) <= TOLERANCE else (-1 if a.z > b.z else 1)
+        return 0 if a.raw == b.raw else (-1 if a.raw > b.raw else 1)
 
     def compare(a: ProjectResult, b: ProjectResult) -> int:
-        """Negative when a ranks before b. Documented order of tie-breaks; 0 means a true tie."""
-        def close(x: float, y: float) -> int:
-            return 0 if abs(x - y) <= TOLERANCE else (-1 if x > y else 1)
-
-        primary = close(a.z, b.z) if method == "calibrated" else (0 if a.raw == b.raw else (-1 if a.raw > b.raw else 1))
-        if primary:
-            return primary
-        for step in (lambda: close(a.median_z, b.median_z),
-                     lambda: 0 if a.raw == b.raw else (-1 if a.raw > b.raw else 1)):
-            found = step()
-            if found:
-                return found
-        for c in by_weight:  # means compared exactly by cross-multiplying the integer sums
-            x = score_sums[(a.project_id, c.id)] * b.sheets
-            y = score_sums[(b.project_id, c.id)] * a.sheets
+        """Negative when a ranks before b on the keys before head to head; 0 when they are equal on all of them."""
+        found = primary(a, b)
+        if found:
+            return found
+        if abs(a.median_z - b.median_z) > TOLERANCE:
+            return -1 if a.median_z > b.median_z else 1
+        if a.raw != b.raw:
+            return -1 if a.raw > b.raw else 1
+        sums_a, sums_b = criterion_sums[a.project_id], criterion_sums[b.project_id]
+        for index in by_weight:  # means compared exactly by cross-multiplying the integer sums
+            x, y = sums_a[index] * b.sheets, sums_b[index] * a.sheets
             if x != y:
                 return -1 if x > y else 1
-        shared = set(by_project[a.project_id]) & set(by_project[b.project_id])
-        wins = sum(1 for j in shared if juror_totals[(j, a.project_id)] > juror_totals[(j, b.project_id)])
-        losses = sum(1 for j in shared if juror_totals[(j, a.project_id)] < juror_totals[(j, b.project_id)])
-        return 0 if wins == losses else (-1 if wins > losses else 1)
+        return 0
 
-    results.sort(key=cmp_to_key(compare))
-    for index, result in enumerate(results):
-        if index and compare(results[index - 1], result) == 0:
-            result.rank = results[index - 1].rank
-            result.tied = results[index - 1].tied = True
-        else:
-            result.rank = index + 1
+    def head_to_head(a: ProjectResult, b: ProjectResult) -> int:
+        """+1 when more of the jurors who scored both gave a the higher total, −1 when fewer, else 0."""
+        wins = losses = 0
+        jurors_a = {keys[i][0] for i in by_project[a.project_id]}
+        for juror in jurors_a.intersection(keys[i][0] for i in by_project[b.project_id]):
+            x, y = numerators[(juror, a.project_id)], numerators[(juror, b.project_id)]
+            wins, losses = wins + (x > y), losses + (x < y)
+        return (wins > losses) - (wins < losses)
 
-    # Jurors: leniency, agreement, flags.
-    jurors: dict[int, JurorStats] = {}
-    own: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for (juror, project), total in totals.items():
-        own[juror].append((project, float(total)))
-    sheets_of: dict[int, list[Sheet]] = defaultdict(list)
-    for s in sheets:
-        sheets_of[s.juror_id].append(s)
-    for juror, rows in own.items():
-        values = [t for _p, t in rows]
-        xs, ys = [], []
-        for project, total in rows:
-            others = [float(totals[(j, project)]) for j in by_project[project] if j != juror]
-            if others:
-                xs.append(total)
-                ys.append(_mean(others))
+    # Sort by the primary key; order each run of equal (for z, near-equal) primaries by the next keys. A group
+    # still equal is ordered by head to head: pairwise for two projects; for more, by each project's pairwise
+    # wins minus losses within the group, so the result does not depend on input order and a cycle such as
+    # A > B > C > A stands as a tie.
+    results.sort(key=(lambda r: -r.z) if method == "calibrated" else (lambda r: -r.raw))
+    position = 0
+    ranked: list[ProjectResult] = []
+    for run in _runs(results, lambda a, b: not primary(a, b)):
+        if len(run) == 1:  # the usual case: nothing to break
+            run[0].rank, run[0].tied = position + 1, False
+            position += 1
+            ranked.append(run[0])
+            continue
+        run.sort(key=cmp_to_key(compare))
+        for group in _runs(run, lambda a, b: not compare(a, b)):
+            score = {r.project_id: sum(head_to_head(r, other) for other in group if other is not r)
+                     for r in group} if len(group) > 1 else {group[0].project_id: 0}
+            group.sort(key=lambda r: -score[r.project_id])
+            # A step down needs the one above to win both overall and against the next one directly.
+            for tie in _runs(group, lambda a, b: score[a.project_id] == score[b.project_id]
+                             or head_to_head(a, b) <= 0):
+                for result in tie:
+                    result.rank, result.tied = position + 1, len(tie) > 1
+                position += len(tie)
+                ranked.extend(tie)
+    results = ranked
+
+    # Jurors: leniency, agreement with the others' mean on the same projects (leave one out), flags.
+    others_mean: list[float | None] = [None] * n_sheets
+    for indexes in by_project.values():
+        if len(indexes) > 1:
+            together, others = sum([totals[i] for i in indexes]), len(indexes) - 1
+            for i in indexes:
+                others_mean[i] = (together - totals[i]) / others
+    lowest, highest = tuple(c.lo for c in criteria), tuple(c.hi for c in criteria)
+    jurors_stats: dict[int, JurorStats] = {}
+    for juror, indexes in by_juror.items():
+        values = [totals[i] for i in indexes]
+        paired = [i for i in indexes if others_mean[i] is not None]
         flags = list(juror_flags.get(juror, []))
-        juror_sheets = sheets_of[juror]
-        if juror_sheets and (all(s.scores[c.id] == c.lo for s in juror_sheets for c in criteria)
-                             or all(s.scores[c.id] == c.hi for s in juror_sheets for c in criteria)):
+        juror_rows = {score_rows[i] for i in indexes}
+        if criteria and juror_rows in ({lowest}, {highest}):
             flags.append("one_end_of_scale")
-        jurors[juror] = JurorStats(juror_id=juror, sheets=len(values), mean=_mean(values), sd=_sd(values),
-                                   leniency=_mean(values) - round_mean, agreement=_pearson(xs, ys), flags=flags)
+        mean = _mean(values)
+        jurors_stats[juror] = JurorStats(juror_id=juror, sheets=len(values), mean=mean, sd=_sd(values),
+                                         leniency=mean - round_mean, flags=flags,
+                                         agreement=_pearson([totals[i] for i in paired],
+                                                            [others_mean[i] for i in paired]))
 
-    groups = _components(totals)
-    return Leaderboard(method=method, projects=results, jurors=jurors, round_mean=round_mean, round_sd=round_sd,
-                       sheets=n_sheets, connected=len(groups) <= 1, groups=groups, totals=totals, z=z)
+    groups = _components(keys)
+    return Leaderboard(method=method, projects=results, jurors=jurors_stats, round_mean=round_mean,
+                       round_sd=round_sd, sheets=n_sheets, connected=len(groups) <= 1, groups=groups,
+                       totals=dict(zip(keys, totals)), z=dict(zip(keys, z)), criterion_sums=criterion_sums)
 
 
 def too_close_to_call(board: Leaderboard, cut: int, reach: int = 2) -> list[tuple[int, int]]:
@@ -330,11 +383,17 @@ def top_changes_without(sheets: list[Sheet], criteria: list[Criterion], top: int
 
     reference = top_set(sheets)
     changed = []
-    for juror in sorted({s.juror_id for s in sheets}):
-        rest = [s for s in sheets if s.juror_id != juror]
+    for juror in sorted({s[0] for s in sheets}):
+        rest = [s for s in sheets if s[0] != juror]
         if rest and top_set(rest) != reference:
             changed.append(juror)
     return changed
+
+
+def _pair_squares(values: list[float]) -> float:
+    """Σ over ordered pairs i ≠ j of (v_i − v_j)², from deviations about the mean (no cancellation)."""
+    mean = sum(values) / len(values)
+    return 2 * len(values) * sum([(v - mean) * (v - mean) for v in values])
 
 
 def krippendorff_alpha_interval(data: Mapping[object, Mapping[object, float]]) -> float | None:
@@ -349,10 +408,8 @@ def krippendorff_alpha_interval(data: Mapping[object, Mapping[object, float]]) -
     n = len(pooled)
     if n < 2:
         return None
-    observed = math.fsum(
-        math.fsum((a - b) ** 2 for i, a in enumerate(unit) for j, b in enumerate(unit) if i != j) / (len(unit) - 1)
-        for unit in units) / n
-    # Σ_{i≠j} (v_i − v_j)² = 2n Σ v² − 2 (Σ v)², computed without the quadratic loop.
+    # Σ_{i≠j} (v_i − v_j)² = 2m Σ v² − 2 (Σ v)² for m values: linear, not quadratic, in each unit and overall.
+    observed = math.fsum(_pair_squares(unit) / (len(unit) - 1) for unit in units) / n
     total, squares = math.fsum(pooled), math.fsum(v * v for v in pooled)
     expected = (2 * n * squares - 2 * total * total) / (n * (n - 1))
     if expected == 0:
