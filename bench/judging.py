@@ -36,6 +36,7 @@ from hackathon.extensions import db  # noqa: E402
 
 
 REPEAT = 10
+MEDIANS: dict[str, float] = {}
 
 
 def measure(label: str, function, *, memory: bool = True, before=None):
@@ -59,6 +60,7 @@ def measure(label: str, function, *, memory: bool = True, before=None):
         peak = f"{tracemalloc.get_traced_memory()[1] / 1e6:7.1f}"
         tracemalloc.stop()
     print(f"  {label:<38} {best:8.3f} s   (median {median:.3f})   peak {peak} MB")
+    MEDIANS[label] = median
     return result, best
 
 
@@ -167,6 +169,8 @@ def run(url: str, args) -> None:
         result, board_seconds = measure("leaderboard end to end", board, before=db.session.expire_all)
         print(f"  {'ratio leaderboard / bare read':<38} {board_seconds / bare_seconds:8.2f} x   (target <= 3)")
         print(f"  {'  the same, both with collector paused':<38} {board_seconds / paused_seconds:8.2f} x")
+        print(f"  {'  ratio of the medians':<38} "
+              f"{MEDIANS['leaderboard end to end'] / MEDIANS['bare read of the score rows']:8.2f} x")
         print(f"  sheets read {len(rows)}, ranked projects {len(result.board.projects)}, "
               f"alpha raw {result.alpha_raw:.3f}, alpha z {result.alpha_z:.3f}, connected {result.board.connected}")
         rng = random.Random(args.seed)

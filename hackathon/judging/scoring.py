@@ -204,13 +204,16 @@ def _components(pairs: Iterable[tuple[int, int]]) -> list[tuple[frozenset[int], 
 
 
 def _pearson(xs: list[float], ys: list[float]) -> float | None:
-    if len(xs) < 3:
+    """Pearson's correlation (None under three pairs or without variation), one pass over the deviations."""
+    n = len(xs)
+    if n < 3:
         return None
-    sx, sy = _sd(xs), _sd(ys)
-    if sx == 0 or sy == 0:
+    mx, my = math.fsum(xs) / n, math.fsum(ys) / n
+    dx, dy = [x - mx for x in xs], [y - my for y in ys]
+    sxx, syy = math.fsum([d * d for d in dx]), math.fsum([d * d for d in dy])
+    if sxx == 0 or syy == 0:
         return None
-    mx, my = _mean(xs), _mean(ys)
-    return math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys)) / ((len(xs) - 1) * sx * sy)
+    return math.fsum(map(operator.mul, dx, dy)) / math.sqrt(sxx * syy)
 
 
 def _runs(items: list, same) -> list[list]:

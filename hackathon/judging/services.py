@@ -7,7 +7,7 @@ not conflicted, sheets change only while the round is open, one sheet per juror/
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -529,16 +529,12 @@ def _round_board(judging_round: JudgingRound) -> RoundBoard:
     raw_units, z_units = _units(board.totals, board.z)
     alpha_raw = scoring.krippendorff_alpha_interval(raw_units)
     alpha_z = scoring.krippendorff_alpha_interval(z_units)
-    progress: dict[int, list[int]] = {}
-    for juror_id, status, sheets_count in db.session.execute(
-            select(JurorAssignment.juror_id, ScoreSheet.status, func.count(JurorAssignment.id))
-            .outerjoin(ScoreSheet, (ScoreSheet.round_id == JurorAssignment.round_id)
-                       & (ScoreSheet.juror_id == JurorAssignment.juror_id)
-                       & (ScoreSheet.submission_id == JurorAssignment.submission_id))
-            .where(JurorAssignment.round_id == judging_round.id)
-            .group_by(JurorAssignment.juror_id, ScoreSheet.status)):
-        done, assigned = progress.setdefault(juror_id, [0, 0])
-        progress[juror_id] = [done + (sheets_count if status == SheetStatus.submitted else 0), assigned + sheets_count]
+    # Progress: assignments per juror, and their submitted sheets from the rows already read (a sheet always
+    # has its assignment: recusing or declaring a conflict removes both).
+    submitted = Counter(row[0] for row in rows)
+    progress = {juror_id: (submitted.get(juror_id, 0), assigned) for juror_id, assigned in db.session.execute(
+        select(JurorAssignment.juror_id, func.count()).where(JurorAssignment.round_id == judging_round.id)
+        .group_by(JurorAssignment.juror_id))}
     juror_ids = set(progress) | set(board.jurors)
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(juror_ids))).all()) \
         if juror_ids else {}
@@ -546,7 +542,7 @@ def _round_board(judging_round: JudgingRound) -> RoundBoard:
     unstable = (scoring.top_changes_without(sheets, string_criteria, cut, method=judging_round.method.value)
                 if criteria and len(sheets) <= 600 else None)
     return RoundBoard(board=board, projects=projects, criteria=criteria, alpha_raw=alpha_raw, alpha_z=alpha_z,
-                      juror_names=names, progress={j: (v[0], v[1]) for j, v in progress.items()},
+                      juror_names=names, progress=progress,
                       unstable_jurors=unstable,
                       short=scoring.fewer_than(board, 1 if judging_round.assign_all else
                                                judging_round.jurors_per_project, projects),
