@@ -155,6 +155,8 @@ class Leaderboard:
     z: dict[tuple[int, int], float] = field(default_factory=dict)       # z_jp by (juror, project)
     # Per project: the sum of each criterion's scores over its sheets, in the criteria's order (exact integers).
     criterion_sums: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    alpha_raw: float | None = None  # Krippendorff's alpha (interval) of the round on the totals
+    alpha_z: float | None = None    # … and on z
 
 
 def _z_scores(totals: list[float], by_juror: dict[int, list[int]]
@@ -357,7 +359,9 @@ def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str =
     groups = _components(keys)
     return Leaderboard(method=method, projects=results, jurors=jurors_stats, round_mean=round_mean,
                        round_sd=round_sd, sheets=n_sheets, connected=len(groups) <= 1, groups=groups,
-                       totals=dict(zip(keys, totals)), z=dict(zip(keys, z)), criterion_sums=criterion_sums)
+                       totals=dict(zip(keys, totals)), z=dict(zip(keys, z)), criterion_sums=criterion_sums,
+                       alpha_raw=alpha_of_units([totals[i] for i in indexes] for indexes in by_project.values()),
+                       alpha_z=alpha_of_units(z_of.values()))
 
 
 def too_close_to_call(board: Leaderboard, cut: int, reach: int = 2) -> list[tuple[int, int]]:
@@ -393,12 +397,6 @@ def top_changes_without(sheets: list[Sheet], criteria: list[Criterion], top: int
     return changed
 
 
-def _pair_squares(values: list[float]) -> float:
-    """Σ over ordered pairs i ≠ j of (v_i − v_j)², from deviations about the mean (no cancellation)."""
-    mean = sum(values) / len(values)
-    return 2 * len(values) * sum([(v - mean) * (v - mean) for v in values])
-
-
 def krippendorff_alpha_interval(data: Mapping[object, Mapping[object, float]]) -> float | None:
     """Krippendorff's alpha with the interval metric. `data[unit][coder] = value`; missing values are absent.
 
@@ -406,15 +404,23 @@ def krippendorff_alpha_interval(data: Mapping[object, Mapping[object, float]]) -
     D_o = (1/n) Σ_u Σ_{i≠j} (v_i − v_j)² / (m_u − 1)  and  D_e = Σ_{i≠j over all pairable values} (v_i − v_j)² / (n(n − 1)).
     None when there is nothing to compare or no variation at all.
     """
-    units = [list(values.values()) for values in data.values() if len(values) >= 2]
+    return alpha_of_units([list(values.values()) for values in data.values()])
+
+
+def alpha_of_units(units: Iterable[list[float]]) -> float | None:
+    """Krippendorff's alpha (interval) of units given as lists of their values (see above)."""
+    units = [unit for unit in units if len(unit) >= 2]
     pooled = [v for unit in units for v in unit]
     n = len(pooled)
     if n < 2:
         return None
-    # Σ_{i≠j} (v_i − v_j)² = 2m Σ v² − 2 (Σ v)² for m values: linear, not quadratic, in each unit and overall.
-    observed = math.fsum(_pair_squares(unit) / (len(unit) - 1) for unit in units) / n
-    total, squares = math.fsum(pooled), math.fsum(v * v for v in pooled)
-    expected = (2 * n * squares - 2 * total * total) / (n * (n - 1))
+    # Σ_{i≠j} (v_i − v_j)² = 2(m Σ v² − (Σ v)²) for m values: linear, not quadratic, in each unit (sums at C
+    # speed; the cancellation costs ~1e-12 on totals of 0..100) and about the mean overall.
+    sizes, sums = list(map(len, units)), list(map(sum, units))
+    squares = [sum(map(operator.mul, unit, unit)) for unit in units]
+    observed = math.fsum([2 * (m * q - t * t) / (m - 1) for m, t, q in zip(sizes, sums, squares)]) / n
+    mean = math.fsum(pooled) / n
+    expected = 2 * n * math.fsum([(v - mean) * (v - mean) for v in pooled]) / (n * (n - 1))
     if expected == 0:
         return None
     return 1 - observed / expected

@@ -526,9 +526,6 @@ def _round_board(judging_round: JudgingRound) -> RoundBoard:
     board = scoring.leaderboard(sheets, string_criteria, method=judging_round.method.value) \
         if criteria else scoring.leaderboard([], [scoring.Criterion(0, Fraction(1))])
     projects = project_names(judging_round)
-    raw_units, z_units = _units(board.totals, board.z)
-    alpha_raw = scoring.krippendorff_alpha_interval(raw_units)
-    alpha_z = scoring.krippendorff_alpha_interval(z_units)
     # Progress: assignments per juror, and their submitted sheets from the rows already read (a sheet always
     # has its assignment: recusing or declaring a conflict removes both).
     submitted = Counter(row[0] for row in rows)
@@ -541,24 +538,13 @@ def _round_board(judging_round: JudgingRound) -> RoundBoard:
     cut = judging_round.shortlist_size or 16
     unstable = (scoring.top_changes_without(sheets, string_criteria, cut, method=judging_round.method.value)
                 if criteria and len(sheets) <= 600 else None)
-    return RoundBoard(board=board, projects=projects, criteria=criteria, alpha_raw=alpha_raw, alpha_z=alpha_z,
+    return RoundBoard(board=board, projects=projects, criteria=criteria, alpha_raw=board.alpha_raw,
+                      alpha_z=board.alpha_z,
                       juror_names=names, progress=progress,
                       unstable_jurors=unstable,
                       short=scoring.fewer_than(board, 1 if judging_round.assign_all else
                                                judging_round.jurors_per_project, projects),
                       sheet_counts={r.project_id: r.sheets for r in board.projects})
-
-
-def _units(totals: dict[tuple[int, int], float], z: dict[tuple[int, int], float]
-           ) -> tuple[dict[int, dict[int, float]], dict[int, dict[int, float]]]:
-    """Both reliability inputs, `units[project][juror]`, in one pass (totals and z share their keys)."""
-    raw_units: dict[int, dict[int, float]] = defaultdict(dict)
-    z_units: dict[int, dict[int, float]] = defaultdict(dict)
-    for key, total in totals.items():
-        juror, project = key
-        raw_units[project][juror] = total
-        z_units[project][juror] = z[key]
-    return raw_units, z_units
 
 
 def board_json(judging_round: JudgingRound, board: RoundBoard) -> list[dict[str, Any]]:
