@@ -115,6 +115,9 @@ ROUTES = [
     ("POST", BASE + "/jury/{round}/{project}/conflict", lambda ids: {"reason": "my cousin"},
      statuses(403, juror=302)),
     ("GET", BASE + "/jury/{round}/2147483648", None, statuses(403, juror=404)),
+    ("GET", BASE + "/jury/conflicts", None, JUROR_ONLY),
+    ("POST", BASE + "/jury/conflicts", lambda ids: {"organisation": "Acme"}, statuses(403, juror=302)),
+    ("POST", BASE + "/jury/conflicts/999999/withdraw", None, statuses(403, juror=404)),
 ]
 
 
@@ -411,6 +414,49 @@ def test_the_assignment_never_pairs_members_mentors_or_declared_conflicts(jury, 
     assert (jury.users["juror3"].id, jury.other_project.id) not in pairs
     for project in (jury.project, jury.other_project):
         assert sum(1 for _j, p in pairs if p == project.id) == 2
+
+
+def test_a_juror_declares_teams_people_and_organisations_they_must_not_judge(jury, client_for, outbox):
+    juror = jury.users["juror"]
+    client = client_for(juror)
+    url = BASE + "/jury/conflicts"
+    # A draft on Clean Air's project goes with the assignment when the juror declares the team.
+    client.post(f"{BASE}/jury/{jury.round.id}/{jury.other_project.id}", data=sheet_data(jury, 5, "", "", submit=False))
+    response = client.post(url, data={"team": str(jury.other_team.id), "reason": "my sister's team"},
+                           follow_redirects=True)
+    assert "the conflict is recorded" in text(response)
+    assert "Clean Air" in text(response) and "you declared it" in text(response)
+    assert db.session.scalar(select(JurorAssignment).where(
+        JurorAssignment.submission_id == jury.other_project.id)) is None and count(ScoreSheet) == 0
+    assert [m.template for m in outbox()].count("juror_conflict") == 1
+    assert "Clean Air" not in text(client.get(BASE + "/jury"))
+    # A person by email: their team becomes a conflict; unknown people and empty forms are refused politely.
+    response = client.post(url, data={"person_email": jury.users["teammate"].email.upper()}, follow_redirects=True)
+    assert "Taza Suu" in text(response)
+    assert db.session.scalar(select(JurorAssignment).where(JurorAssignment.submission_id == jury.project.id)) is None
+    for data, message in (({"person_email": "nobody@example.org"}, "No team member of this event"),
+                          ({}, "Choose a team, give a person"), ({"team": "999999"}, "Choose one of the options")):
+        assert message in text(client.post(url, data=data, follow_redirects=True))
+    # An organisation: teams with a member from it.
+    jury.users["other_participant"].organisation = "Acme NGO"
+    db.session.commit()
+    client.post(url, data={"organisation": "acme ngo"})
+    conflicts = services.conflict_pairs(jury.event, [juror.id], [])
+    assert conflicts[(juror.id, jury.other_team.id)] == "declared"
+    # Withdrawing one's own declaration; another juror's, or an organiser's recusal, is not theirs (404).
+    mine = db.session.scalar(select(JurorConflict).where(JurorConflict.organisation == "acme ngo"))
+    other = JurorConflict(event_id=jury.event.id, juror_id=jury.users["juror2"].id, organisation="X")
+    recusal = JurorConflict(event_id=jury.event.id, juror_id=juror.id, team_id=jury.team.id, source="recused")
+    db.session.add_all([other, recusal])
+    db.session.commit()
+    assert client.post(f"{url}/{other.id}/withdraw").status_code == 404
+    assert client.post(f"{url}/{recusal.id}/withdraw").status_code == 404
+    assert client.post(f"{url}/{mine.id}/withdraw").status_code == 302
+    assert db.session.get(JurorConflict, mine.id) is None
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "judging.conflict_withdrawn"))
+    # XSS in an organisation name is shown as text.
+    client.post(url, data={"organisation": XSS})
+    assert XSS not in client.get(url).get_data(as_text=True)
 
 
 def test_conflicts_include_colleagues_of_members(jury):

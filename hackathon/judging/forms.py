@@ -195,6 +195,25 @@ class ConflictForm(BaseForm):
     submit = SubmitField(_l("Declare a conflict"))
 
 
+class StandingConflictForm(BaseForm):
+    team = SelectField(_l("A team"), validate_choice=False, default="")
+    person_email = StringField(_l("Or a person (their email)"), validators=[optional(), length(254)],
+                               render_kw={"inputmode": "email", "autocomplete": "off"},
+                               description=_l("A team member of this event: you will not judge their team."))
+    organisation = StringField(_l("Or an organisation"), validators=[optional(), length(200)],
+                               render_kw={"dir": "auto"},
+                               description=_l("You will not judge teams with a member from it."))
+    reason = StringField(_l("Why (for the organisers)"), validators=[optional(), length(500)])
+    submit = SubmitField(_l("Declare the conflict"))
+
+    def validate_team(self, field):
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Choose one of the options given."))
+
+    def team_id(self) -> int | None:
+        return int(self.team.data) if self.team.data else None
+
+
 def sheet_form(judging_round, criterion_label, formdata=None, sheet=None):
     """A form with one score field per criterion (`criterion_<id>`), a comment and a private note."""
 

@@ -209,6 +209,10 @@ def project_names(judging_round: JudgingRound) -> dict[int, ProjectName]:
             for project_id, title, team_id, team_name in db.session.execute(query)}
 
 
+def event_teams(event: Event) -> list[Team]:
+    return list(db.session.scalars(select(Team).where(Team.event_id == event.id).order_by(Team.name, Team.id)))
+
+
 def event_jurors(event: Event) -> list[User]:
     return list(db.session.scalars(
         select(User).join(EventRole, EventRole.user_id == User.id)
@@ -279,6 +283,85 @@ def declare_conflict(actor: User, event: Event, judging_round: JudgingRound, sub
     record_audit(actor=actor, action="judging.conflict_declared", event_id=event.id, target=submission,
                  after={"round_id": judging_round.id, "reason": reason[:500]})
     _notify_organisers_of_conflict(event, actor, submission)
+    db.session.commit()
+
+
+@dataclass
+class JurorConflictsView:
+    declared: list[JurorConflict]            # the juror's own declarations (withdrawable) and recusals
+    known: list[tuple[Team, str]]            # every team they may not judge, with why
+
+
+def conflicts_of_juror(event: Event, juror: User) -> JurorConflictsView:
+    declared = list(db.session.scalars(
+        select(JurorConflict).where(JurorConflict.event_id == event.id, JurorConflict.juror_id == juror.id)
+        .options(joinedload(JurorConflict.team), joinedload(JurorConflict.person))
+        .order_by(JurorConflict.created_at, JurorConflict.id)))
+    pairs = conflict_pairs(event, [juror.id], [])
+    teams = {t.id: t for t in db.session.scalars(select(Team).where(Team.id.in_([t for _j, t in pairs])))} \
+        if pairs else {}
+    known = sorted(((teams[team_id], why) for (_j, team_id), why in pairs.items() if team_id in teams),
+                   key=lambda item: item[0].name.casefold())
+    return JurorConflictsView(declared=declared, known=known)
+
+
+def declare_standing_conflict(actor: User, event: Event, *, team_id: int | None = None, person_email: str = "",
+                              organisation: str = "", reason: str = "", now: datetime) -> JurorConflict:
+    """A juror declares a team, a person (their team) or an organisation (teams with a member from it) they must
+    not judge. Affected projects leave the juror's queue in rounds still open or to come (their sheets go too;
+    closed rounds keep theirs: organisers may recuse) and organisers are told to reassign."""
+    conflict = JurorConflict(event_id=event.id, juror_id=actor.id, source=ConflictSource.declared,
+                             reason=reason.strip()[:500], created_by_id=actor.id, created_at=now)
+    if team_id is not None:
+        team = db.session.scalar(select(Team).where(Team.id == team_id, Team.event_id == event.id))
+        if team is None:
+            raise DomainError(_("Choose a team of this event."))
+        conflict.team_id = team.id
+    elif person_email.strip():
+        person = db.session.scalar(select(User).join(TeamMember, TeamMember.user_id == User.id).where(
+            TeamMember.event_id == event.id, func.lower(User.email) == person_email.strip().lower()))
+        if person is None:
+            raise DomainError(_("No team member of this event has that email address."))
+        conflict.person_id = person.id
+    elif organisation.strip():
+        conflict.organisation = organisation.strip()[:200]
+    else:
+        raise DomainError(_("Choose a team, give a person's email or name an organisation."))
+    db.session.add(conflict)
+    db.session.flush()
+    affected = {team for (_juror, team), why in conflict_pairs(event, [actor.id], []).items() if why == "declared"}
+    open_rounds = [r.id for r in rounds_of(event) if r.closes_at is None or now < r.closes_at]
+    removed = db.session.execute(
+        select(JurorAssignment, Submission).join(Submission, Submission.id == JurorAssignment.submission_id)
+        .where(JurorAssignment.juror_id == actor.id, JurorAssignment.round_id.in_(open_rounds),
+               Submission.team_id.in_(affected))).all() if affected and open_rounds else []
+    for assignment, submission in removed:
+        for sheet in db.session.scalars(select(ScoreSheet).where(
+                ScoreSheet.round_id == assignment.round_id, ScoreSheet.juror_id == actor.id,
+                ScoreSheet.submission_id == submission.id)):
+            db.session.delete(sheet)
+        db.session.delete(assignment)
+    record_audit(actor=actor, action="judging.conflict_declared", event_id=event.id, target=conflict,
+                 after={"team_id": conflict.team_id, "person_id": conflict.person_id,
+                        "organisation": conflict.organisation, "reason": conflict.reason,
+                        "removed": sorted({s.id for _a, s in removed})})
+    for submission in {s.id: s for _a, s in removed}.values():
+        _notify_organisers_of_conflict(event, actor, submission)
+    db.session.commit()
+    return conflict
+
+
+def withdraw_conflict(actor: User, event: Event, conflict_id: int) -> None:
+    """A juror withdraws their own declaration (not an organiser's recusal). Nothing is reassigned by itself."""
+    conflict = db.session.scalar(select(JurorConflict).where(
+        JurorConflict.id == conflict_id, JurorConflict.event_id == event.id, JurorConflict.juror_id == actor.id,
+        JurorConflict.source == ConflictSource.declared))
+    if conflict is None:
+        raise NotFound()
+    record_audit(actor=actor, action="judging.conflict_withdrawn", event_id=event.id, target=conflict,
+                 before={"team_id": conflict.team_id, "person_id": conflict.person_id,
+                         "organisation": conflict.organisation, "reason": conflict.reason})
+    db.session.delete(conflict)
     db.session.commit()
 
 

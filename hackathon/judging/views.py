@@ -18,7 +18,7 @@ from hackathon.extensions import csrf, db
 from hackathon.forms import EmptyForm
 from hackathon.judging import bp
 from hackathon.judging import scoring, services
-from hackathon.judging.forms import (ConflictForm, ImportForm, UnlockForm, criterion_form, round_form, sheet_form,
+from hackathon.judging.forms import (ConflictForm, ImportForm, StandingConflictForm, UnlockForm, criterion_form, round_form, sheet_form,
                                      sorted_levels)
 from hackathon.judging.models import JudgingRound, JurorAssignment, SheetStatus
 from hackathon.permissions import can_judge, can_manage_judging, event_route
@@ -455,3 +455,40 @@ def declare_conflict(event: Event, round_id: int, submission_id: int):
         abort(404)
     flash(_("Thank you: the project is removed from your queue and the organisers will reassign it."), "success")
     return redirect(url_for("judging.jury", slug=event.slug))
+
+
+@bp.route("/events/<slug>/jury/conflicts", methods=["GET", "POST"], endpoint="my_conflicts")
+@event_route(can_judge)
+def my_conflicts(event: Event):
+    """The juror's conflicts of interest: those they declared and those the app knows of."""
+    form = StandingConflictForm()
+    form.team.choices = [("", _("—"))] + [(str(t.id), t.name) for t in services.event_teams(event)]
+    if form.validate_on_submit():
+        try:
+            services.declare_standing_conflict(current_user, event, team_id=form.team_id(),
+                                               person_email=form.person_email.data or "",
+                                               organisation=form.organisation.data or "",
+                                               reason=form.reason.data or "", now=utcnow())
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(_("Thank you: the conflict is recorded and the organisers will reassign what it touches."),
+                  "success")
+            return redirect(url_for("judging.my_conflicts", slug=event.slug))
+    return render_template("judging/my_conflicts.html", event=event, form=form, button_form=EmptyForm(formdata=None),
+                           view=services.conflicts_of_juror(event, current_user))
+
+
+@bp.route("/events/<slug>/jury/conflicts/<int:conflict_id>/withdraw", methods=["POST"], endpoint="withdraw_conflict")
+@event_route(can_judge)
+def withdraw_conflict(event: Event, conflict_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if conflict_id > MAX_ID:
+        abort(404)
+    try:
+        services.withdraw_conflict(current_user, event, conflict_id)
+    except NotFound:
+        abort(404)
+    flash(_("The declaration is withdrawn. Organisers decide whether to assign you again."), "success")
+    return redirect(url_for("judging.my_conflicts", slug=event.slug))
