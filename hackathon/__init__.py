@@ -153,6 +153,9 @@ def register_blueprints(app: Flask) -> None:
     from hackathon.api import judging as _api_judging  # noqa: F401
     from hackathon.api import applications as _api_applications  # noqa: F401
     from hackathon.api import stats as _api_stats  # noqa: F401
+    from hackathon.results import bp as results_bp
+    from hackathon.results import views as _results_views  # noqa: F401
+    from hackathon.api import results as _api_results  # noqa: F401
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -161,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(submissions_bp)
     app.register_blueprint(judging_bp)
+    app.register_blueprint(results_bp)
     app.register_blueprint(api_bp)
 
 

@@ -90,6 +90,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(applications_cli)
     app.cli.add_command(judging_cli)
+    app.cli.add_command(results_cli)
 
 
 applications_cli = AppGroup("applications", help="Applications: confirmation deadlines and the waitlist.")
@@ -167,3 +168,18 @@ def import_scores_command(event_slug: str, round_id: int, csv_file) -> None:
             click.echo(f"line {line}: {message}", err=True)
         raise click.ClickException(f"{len(report.errors)} problem(s): nothing was imported.")
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged")
+
+
+results_cli = AppGroup("results", help="Results: publishing at the time the organisers chose.")
+
+
+@results_cli.command("publish-due")
+def publish_due_command() -> None:
+    """Publish the results of every event whose scheduled time has come (run it from cron every minute)."""
+    from hackathon.database import utcnow
+    from hackathon.results.services import publish_due
+
+    if not current_app.config.get("SERVER_NAME"):
+        raise click.ClickException("Set SERVER_NAME (and PREFERRED_URL_SCHEME) so that the mails carry links.")
+    for slug in publish_due(utcnow()):
+        click.echo(f"{slug}: results published")

@@ -1,0 +1,369 @@
+"""Results: the final ranking from the judging rounds, awards and the organisers' decisions, and publishing a
+frozen snapshot (the public page, the API and every later view read the snapshot, never live numbers)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from hackathon.accounts.models import User
+from hackathon.audit import record_audit
+from hackathon.errors import Conflict, DomainError, NotAllowed, NotFound
+from hackathon.events.models import Event, EventRole, Role
+from hackathon.extensions import db
+from hackathon.judging import services as judging
+from hackathon.judging.models import JudgingRound
+from hackathon.permissions import can_manage_event
+from hackathon.results import ranking
+from hackathon.results.models import Award, AwardWinner, ResultSettings
+from hackathon.submissions.models import Submission, SubmissionSettings
+from hackathon.teams.models import TeamMember
+
+AWARD_KINDS = ("place", "track", "special")
+MAX_AWARDS = 30
+
+
+def _require_organiser(actor: User | None, event: Event) -> None:
+    if actor is not None and not can_manage_event(actor, event):
+        raise NotAllowed()
+
+
+def settings_of(event: Event) -> ResultSettings:
+    settings = db.session.scalar(select(ResultSettings).where(ResultSettings.event_id == event.id))
+    if settings is None:
+        settings = ResultSettings(event_id=event.id)
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def published(event: Event) -> ResultSettings | None:
+    settings = db.session.scalar(select(ResultSettings).where(ResultSettings.event_id == event.id))
+    return settings if settings is not None and settings.published_at is not None else None
+
+
+def final_round(event: Event, settings: ResultSettings) -> JudgingRound | None:
+    rounds = judging.rounds_of(event)
+    chosen = next((r for r in rounds if r.id == settings.final_round_id), None)
+    return chosen or (rounds[-1] if rounds else None)
+
+
+def weights_of(settings: ResultSettings) -> dict[int, Fraction]:
+    return {int(k): Fraction(Decimal(v)) for k, v in (settings.round_weights or {}).items() if Decimal(v) > 0}
+
+
+# --- the final ranking ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class FinalView:
+    final_round: JudgingRound | None
+    entries: list[ranking.FinalEntry]
+    projects: dict[int, Any]                       # project id -> ProjectName (team, title)
+    track_of: dict[int, int | None]
+    rounds: list[JudgingRound]                     # the rounds counted, the final one last
+    boards: dict[int, judging.RoundBoard]
+    warnings: list[str] = field(default_factory=list)
+    kendalls_w: float | None = None
+    icc: ranking.Icc | None = None
+
+
+def compute_final(event: Event, settings: ResultSettings) -> FinalView:
+    last = final_round(event, settings)
+    if last is None:
+        return FinalView(None, [], {}, {}, [], {}, [_("There is no judging round yet.")])
+    weights = weights_of(settings)
+    rounds = [r for r in judging.rounds_of(event) if r.id in weights and r.id != last.id] + [last]
+    boards = {r.id: judging.round_board(r) for r in rounds}
+    scores = [ranking.RoundScores(r.id, z={p.project_id: p.z for p in boards[r.id].board.projects},
+                                  rank={p.project_id: p.rank for p in boards[r.id].board.projects})
+              for r in rounds]
+    entries = ranking.final_ranking(scores, weights or None)
+    warnings = []
+    for r in rounds:
+        board = boards[r.id]
+        if board.short:
+            warnings.append(_("%(round)s: %(n)d projects have fewer sheets than planned.",
+                              round=judging.round_name(r, str(get_locale())), n=len(board.short)))
+        unscored = [pid for pid in board.projects if pid not in board.sheet_counts]
+        if unscored:
+            warnings.append(_("%(round)s: %(n)d projects have no submitted sheet and are not ranked.",
+                              round=judging.round_name(r, str(get_locale())), n=len(unscored)))
+    track_of = dict(db.session.execute(select(Submission.id, Submission.track_id).where(
+        Submission.id.in_([e.project_id for e in entries]))).all()) if entries else {}
+    final_totals = boards[last.id].board.totals
+    w, _block = ranking.kendalls_w(final_totals)
+    return FinalView(last, entries, boards[last.id].projects, track_of, rounds, boards, warnings,
+                     kendalls_w=w, icc=ranking.icc_two_way(final_totals))
+
+
+def save_settings(actor: User, event: Event, *, final_round_id: int | None, weights: dict[int, str],
+                  show_full_ranking: bool, show_rank_in_feedback: bool, show_juror_names: bool) -> ResultSettings:
+    _require_organiser(actor, event)
+    settings = settings_of(event)
+    round_ids = {r.id for r in judging.rounds_of(event)}
+    if final_round_id is not None and final_round_id not in round_ids:
+        raise DomainError(_("Choose a round of this event."))
+    clean: dict[str, str] = {}
+    for round_id, text in weights.items():
+        if round_id not in round_ids:
+            raise DomainError(_("Choose a round of this event."))
+        try:
+            value = Decimal(str(text).replace(",", ".")) if str(text).strip() else Decimal(0)
+        except InvalidOperation:
+            raise DomainError(_("Enter a weight of 0 or more for each round, like 0.3.")) from None
+        if not value.is_finite() or value < 0 or value > 1000:
+            raise DomainError(_("Enter a weight of 0 or more for each round, like 0.3."))
+        if value > 0:
+            clean[str(round_id)] = str(value.normalize())
+    if clean and final_round_id is not None and str(final_round_id) not in clean:
+        raise DomainError(_("Give the final round a weight too, or leave every weight empty to rank by the "
+                            "final round alone."))
+    before = {"final_round_id": settings.final_round_id, "round_weights": settings.round_weights}
+    settings.final_round_id = final_round_id
+    settings.round_weights = clean
+    settings.show_full_ranking, settings.show_rank_in_feedback = show_full_ranking, show_rank_in_feedback
+    settings.show_juror_names = show_juror_names
+    record_audit(actor=actor, action="results.settings_saved", event_id=event.id, target=settings, before=before,
+                 after={"final_round_id": final_round_id, "round_weights": clean,
+                        "show_full_ranking": show_full_ranking})
+    db.session.commit()
+    return settings
+
+
+# --- awards ------------------------------------------------------------------------------------------------------
+
+
+def awards_of(event: Event) -> list[Award]:
+    return list(db.session.scalars(
+        select(Award).where(Award.event_id == event.id).order_by(Award.position, Award.id)
+        .options(selectinload(Award.winners).selectinload(AwardWinner.submission).selectinload(Submission.team),
+                 selectinload(Award.track))))
+
+
+def save_award(actor: User, event: Event, *, kind: str, place: int | None, track_id: int | None,
+               name: dict[str, str], prize_text: dict[str, str]) -> Award:
+    _require_organiser(actor, event)
+    if kind not in AWARD_KINDS:
+        raise DomainError(_("Choose one of the options given."))
+    if not any(v.strip() for v in name.values()):
+        raise DomainError(_("Give the award a name."))
+    existing = awards_of(event)
+    if len(existing) >= MAX_AWARDS:
+        raise DomainError(_("An event has at most %(max)d awards.", max=MAX_AWARDS))
+    if kind == "place":
+        if not place or place < 1 or place > 100:
+            raise DomainError(_("A place award needs its place: 1 for the first, 2 for the second…"))
+        if any(a.kind == "place" and a.place == place for a in existing):
+            raise DomainError(_("There is already an award for place %(place)d.", place=place))
+        track_id = None
+    elif kind == "track":
+        if track_id is None or track_id not in {t.id for t in event.tracks}:
+            raise DomainError(_("Choose a track of this event."))
+        place = None
+    else:
+        place, track_id = None, None
+    award = Award(event_id=event.id, position=len(existing), kind=kind, place=place, track_id=track_id,
+                  name={k: v.strip() for k, v in name.items() if v.strip()},
+                  prize_text={k: v.strip() for k, v in prize_text.items() if v.strip()})
+    db.session.add(award)
+    db.session.flush()
+    record_audit(actor=actor, action="results.award_created", event_id=event.id, target=award,
+                 after={"kind": kind, "place": place, "track_id": track_id, "name": award.name})
+    db.session.commit()
+    return award
+
+
+def delete_award(actor: User, event: Event, award_id: int) -> None:
+    _require_organiser(actor, event)
+    award = db.session.scalar(select(Award).where(Award.id == award_id, Award.event_id == event.id))
+    if award is None:
+        raise NotFound()
+    record_audit(actor=actor, action="results.award_deleted", event_id=event.id, target=award,
+                 before={"kind": award.kind, "name": award.name})
+    db.session.delete(award)
+    db.session.commit()
+
+
+def proposals_for(view: FinalView, awards: list[Award]) -> dict[int, ranking.AwardProposal]:
+    plain = [ranking.Award(a.id, a.kind, a.place, a.track_id) for a in awards]
+    return {p.award_id: p for p in ranking.propose_winners(view.entries, plain, view.track_of)}
+
+
+def decide_award(actor: User, event: Event, award_id: int, submission_ids: list[int], reason: str,
+                 view: FinalView | None = None) -> Award:
+    """Record the winners of an award. Confirming a clear proposal needs no reason; choosing within a tie,
+    overriding the proposal or sharing the award needs one (kept with the decision). Special awards are the
+    organisers' choice among the ranked projects."""
+    _require_organiser(actor, event)
+    award = db.session.scalar(select(Award).where(Award.id == award_id, Award.event_id == event.id))
+    if award is None:
+        raise NotFound()
+    view = view or compute_final(event, settings_of(event))
+    ranked = {e.project_id for e in view.entries}
+    chosen = list(dict.fromkeys(submission_ids))
+    if not chosen or any(pid not in ranked for pid in chosen):
+        raise DomainError(_("Choose projects of the final ranking."))
+    proposal = proposals_for(view, [award])[award.id]
+    clear = award.kind != "special" and proposal.project_id is not None and not proposal.tied_with \
+        and chosen == [proposal.project_id]
+    if award.kind != "special" and not clear and not reason.strip():
+        raise DomainError(_("Say why: the proposal is tied or differs from your choice, and the reason is kept "
+                            "with the results."))
+    origin = "proposed" if clear else ("chosen" if award.kind == "special" or (
+        proposal.project_id is not None and set(chosen) <= {proposal.project_id, *proposal.tied_with})
+        else "override")
+    before = [w.submission_id for w in award.winners]
+    award.winners.clear()
+    db.session.flush()
+    for pid in chosen:
+        award.winners.append(AwardWinner(submission_id=pid, origin=origin, reason=reason.strip()[:500],
+                                         decided_by_id=actor.id if actor else None))
+    record_audit(actor=actor, action="results.award_decided", event_id=event.id, target=award,
+                 before={"winners": before}, after={"winners": chosen, "origin": origin},
+                 reason=reason.strip()[:500] or None)
+    db.session.commit()
+    return award
+
+
+# --- publishing --------------------------------------------------------------------------------------------------
+
+
+def readiness(event: Event, view: FinalView, awards: list[Award]) -> list[str]:
+    """What an organiser must confirm before publishing: missing sheets, awards without a decision."""
+    problems = list(view.warnings)
+    undecided = [a for a in awards if not a.winners]
+    if undecided:
+        problems.append(_("%(n)d awards have no winner yet and will not be shown.", n=len(undecided)))
+    if not view.entries:
+        problems.append(_("Nothing is ranked yet."))
+    return problems
+
+
+def build_snapshot(event: Event, settings: ResultSettings, view: FinalView, awards: list[Award],
+                   now: datetime) -> dict[str, Any]:
+    names = view.projects
+
+    def project(pid: int) -> dict[str, Any]:
+        name = names.get(pid)
+        return {"project_id": pid, "team_id": name.team_id if name else None,
+                "team": name.team.name if name else "", "title": name.title if name else ""}
+
+    return {
+        "version": settings.snapshot_version + 1,
+        "published_at": now.isoformat(),
+        "final_round_id": view.final_round.id if view.final_round else None,
+        "method": "combined" if weights_of(settings) else "final_round",
+        "weights": dict(settings.round_weights or {}),
+        "rounds": [{"id": r.id, "name": dict(r.name or {}), "method": r.method.value,
+                    "sheets": view.boards[r.id].board.sheets, "projects": len(view.boards[r.id].board.projects)}
+                   for r in view.rounds],
+        "reliability": {"kendalls_w": view.kendalls_w,
+                        "icc_single": view.icc.single if view.icc else None,
+                        "icc_average": view.icc.average if view.icc else None},
+        "ranking": [{**project(e.project_id), "rank": e.rank, "tied": e.tied, "score": round(e.score, 6),
+                     "parts": {str(k): round(v, 6) for k, v in e.parts.items()}} for e in view.entries],
+        "awards": [{"id": a.id, "kind": a.kind, "place": a.place, "track_id": a.track_id, "name": dict(a.name),
+                    "prize_text": dict(a.prize_text or {}),
+                    "winners": [{**project(w.submission_id), "origin": w.origin, "reason": w.reason}
+                                for w in a.winners]}
+                   for a in awards if a.winners],
+        "show_full_ranking": settings.show_full_ranking,
+        "show_rank_in_feedback": settings.show_rank_in_feedback,
+        "show_juror_names": settings.show_juror_names,
+    }
+
+
+@dataclass
+class PublishReport:
+    scheduled_for: datetime | None = None
+    mails: int = 0
+    version: int = 0
+
+
+def publish(actor: User | None, event: Event, now: datetime, *, at: datetime | None = None,
+            confirm_problems: bool = False) -> PublishReport:
+    """Publish now, or schedule for `at` (then `flask results publish-due` publishes it). Problems (missing
+    sheets, undecided awards) must be confirmed. The first publication mails every participant, mentor and juror
+    in their language and opens the gallery."""
+    _require_organiser(actor, event)
+    settings = settings_of(event)
+    if settings.published_at is not None:
+        raise Conflict(_("The results are published already. Unpublish them first (with a reason)."))
+    awards = awards_of(event)
+    view = compute_final(event, settings)
+    if not view.entries:
+        raise DomainError(_("Nothing is ranked yet."))
+    problems = readiness(event, view, awards)
+    if problems and not confirm_problems:
+        raise DomainError(_("Confirm that you publish despite: %(problems)s", problems=" ".join(problems)))
+    if at is not None and at > now:
+        settings.publish_at = at
+        record_audit(actor=actor, action="results.scheduled", event_id=event.id, target=settings,
+                     after={"publish_at": at.isoformat()})
+        db.session.commit()
+        return PublishReport(scheduled_for=at)
+    snapshot = build_snapshot(event, settings, view, awards, now)
+    settings.snapshot, settings.snapshot_version = snapshot, snapshot["version"]
+    settings.published_at, settings.publish_at = now, None
+    gallery = db.session.scalar(select(SubmissionSettings).where(SubmissionSettings.event_id == event.id))
+    if gallery is not None and gallery.gallery_opened_at is None:
+        gallery.gallery_opened_at = now
+    mails = _announce(event) if snapshot["version"] == 1 else 0
+    record_audit(actor=actor, action="results.published", event_id=event.id, target=settings,
+                 after={"version": snapshot["version"], "method": snapshot["method"], "weights": snapshot["weights"],
+                        "winners": {a["id"]: [w["project_id"] for w in a["winners"]] for a in snapshot["awards"]},
+                        "confirmed_problems": problems})
+    db.session.commit()
+    return PublishReport(mails=mails, version=snapshot["version"])
+
+
+def _announce(event: Event) -> int:
+    from flask import url_for
+
+    from hackathon.mail import queue_mail
+
+    people = {u.id: u for u in db.session.scalars(
+        select(User).join(TeamMember, TeamMember.user_id == User.id).where(TeamMember.event_id == event.id))}
+    people.update({u.id: u for u in db.session.scalars(
+        select(User).join(EventRole, EventRole.user_id == User.id).where(
+            EventRole.event_id == event.id, EventRole.role.in_([Role.mentor, Role.juror])))})
+    link = url_for("results.public", slug=event.slug, _external=True)
+    for person in sorted(people.values(), key=lambda u: u.id):
+        queue_mail(person.email, "results_published", locale=person.locale, event_id=event.id, event=event,
+                   person=person, link=link)
+    return len(people)
+
+
+def unpublish(actor: User, event: Event, reason: str) -> None:
+    _require_organiser(actor, event)
+    if not reason.strip():
+        raise DomainError(_("Give a reason: it is kept in the audit log."))
+    settings = settings_of(event)
+    if settings.published_at is None and settings.publish_at is None:
+        raise Conflict(_("The results are not published."))
+    record_audit(actor=actor, action="results.unpublished", event_id=event.id, target=settings,
+                 before={"version": settings.snapshot_version, "published_at": settings.published_at,
+                         "publish_at": settings.publish_at}, reason=reason.strip()[:500])
+    settings.published_at, settings.publish_at = None, None
+    db.session.commit()
+
+
+def publish_due(now: datetime) -> list[str]:
+    """Publish every event whose scheduled time has come (run from cron). Returns the events' slugs."""
+    done = []
+    for settings in db.session.scalars(select(ResultSettings).where(ResultSettings.publish_at.is_not(None),
+                                                                   ResultSettings.publish_at <= now,
+                                                                   ResultSettings.published_at.is_(None))).all():
+        event = db.session.get(Event, settings.event_id)
+        settings.publish_at = None
+        publish(None, event, now, confirm_problems=True)  # problems were confirmed when it was scheduled
+        done.append(event.slug)
+    return done

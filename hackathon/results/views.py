@@ -1,0 +1,199 @@
+"""Results pages. Organisers (`can_manage_event`): how the final ranking is made, awards and their winners,
+publishing. Everyone: the public results page once published (organisers see a preview before)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from hackathon.database import MAX_ID, utcnow
+from hackathon.errors import DomainError, NotFound
+from hackathon.events.forms import to_utc
+from hackathon.events.models import Event
+from hackathon.extensions import db
+from hackathon.forms import EmptyForm
+from hackathon.judging import services as judging
+from hackathon.permissions import can_manage_event, event_route
+from hackathon.results import bp, services
+from hackathon.results.forms import DecideForm, PublishForm, UnpublishForm, award_form, settings_form
+from hackathon.templating import register_nav
+
+
+@register_nav
+def results_links(user, event: Event, roles) -> list[tuple[str, str]]:
+    return [(_("Results"), "results.manage")] if can_manage_event(user, event) else []
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _localised(values: dict | None) -> str:
+    return judging.localised(values, _locale()) or ""
+
+
+def _settings_form(event: Event, **kwargs):
+    return settings_form([(r.id, judging.round_name(r, _locale())) for r in judging.rounds_of(event)], **kwargs)
+
+
+def _award_form(event: Event, **kwargs):
+    return award_form(event.languages, [(t.id, t.name) for t in event.tracks], **kwargs)
+
+
+def _fail(error: DomainError) -> None:
+    db.session.rollback()
+    flash(error.message, "error")
+
+
+def _back(event: Event):
+    return redirect(url_for("results.manage", slug=event.slug))
+
+
+@bp.route("/events/<slug>/results/manage", endpoint="manage")
+@event_route(can_manage_event)
+def manage(event: Event):
+    settings = services.settings_of(event)
+    db.session.commit()
+    form = _settings_form(event, formdata=None)
+    form.final_round.data = str(settings.final_round_id or "")
+    for round_id in form.round_ids:
+        form[f"weight_{round_id}"].data = (settings.round_weights or {}).get(str(round_id), "")
+    form.show_full_ranking.data, form.show_rank_in_feedback.data = (settings.show_full_ranking,
+                                                                   settings.show_rank_in_feedback)
+    form.show_juror_names.data = settings.show_juror_names
+    view = services.compute_final(event, settings)
+    awards = services.awards_of(event)
+    return render_template("results/manage.html", event=event, settings=settings, form=form, view=view,
+                           awards=awards, proposals=services.proposals_for(view, awards),
+                           problems=services.readiness(event, view, awards), award_form=_award_form(event, formdata=None),
+                           decide_form=DecideForm(formdata=None), publish_form=PublishForm(formdata=None),
+                           unpublish_form=UnpublishForm(formdata=None), button_form=EmptyForm(formdata=None),
+                           round_name=lambda r: judging.round_name(r, _locale()), localised=_localised)
+
+
+@bp.route("/events/<slug>/results/settings", methods=["POST"], endpoint="save_settings")
+@event_route(can_manage_event)
+def save_settings(event: Event):
+    form = _settings_form(event)
+    if not form.validate_on_submit():
+        for field in form:
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+        return _back(event)
+    try:
+        services.save_settings(current_user, event, final_round_id=form.final_round_id(), weights=form.weights(),
+                               show_full_ranking=form.show_full_ranking.data,
+                               show_rank_in_feedback=form.show_rank_in_feedback.data,
+                               show_juror_names=form.show_juror_names.data)
+    except DomainError as error:
+        _fail(error)
+    else:
+        flash(_("Saved. The final ranking below follows these settings."), "success")
+    return _back(event)
+
+
+@bp.route("/events/<slug>/results/awards", methods=["POST"], endpoint="add_award")
+@event_route(can_manage_event)
+def add_award(event: Event):
+    form = _award_form(event)
+    if not form.validate_on_submit():
+        for field in form:
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+        return _back(event)
+    try:
+        services.save_award(current_user, event, kind=form.kind.data, place=form.place.data,
+                            track_id=form.track_id(), name=form.names(), prize_text=form.prizes())
+    except DomainError as error:
+        _fail(error)
+    else:
+        flash(_("The award is added."), "success")
+    return _back(event)
+
+
+@bp.route("/events/<slug>/results/awards/<int:award_id>/delete", methods=["POST"], endpoint="delete_award")
+@event_route(can_manage_event)
+def delete_award(event: Event, award_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_award(current_user, event, min(award_id, MAX_ID + 1))
+    except NotFound:
+        abort(404)
+    flash(_("The award is deleted."), "success")
+    return _back(event)
+
+
+@bp.route("/events/<slug>/results/awards/<int:award_id>/decide", methods=["POST"], endpoint="decide_award")
+@event_route(can_manage_event)
+def decide_award(event: Event, award_id: int):
+    form = DecideForm()
+    if not form.validate_on_submit():
+        abort(400)
+    chosen = [int(v) for v in request.form.getlist("project") if v.isdigit() and len(v) < 10]
+    try:
+        services.decide_award(current_user, event, min(award_id, MAX_ID + 1), chosen, form.reason.data or "")
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        _fail(error)
+    else:
+        flash(_("The winner is recorded."), "success")
+    return _back(event)
+
+
+@bp.route("/events/<slug>/results/publish", methods=["POST"], endpoint="publish")
+@event_route(can_manage_event)
+def publish(event: Event):
+    form = PublishForm()
+    if not form.validate_on_submit():
+        flash(_("Check the publishing time."), "error")
+        return _back(event)
+    try:
+        report = services.publish(current_user, event, utcnow(), at=to_utc(form.publish_at.data, event.timezone),
+                                  confirm_problems=bool(form.confirm.data))
+    except DomainError as error:
+        _fail(error)
+    else:
+        if report.scheduled_for:
+            flash(_("The results will be published at the time chosen."), "success")
+        else:
+            flash(_("The results are published; %(n)d people are told by mail.", n=report.mails), "success")
+    return _back(event)
+
+
+@bp.route("/events/<slug>/results/unpublish", methods=["POST"], endpoint="unpublish")
+@event_route(can_manage_event)
+def unpublish(event: Event):
+    form = UnpublishForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason: it is kept in the audit log."), "error")
+        return _back(event)
+    try:
+        services.unpublish(current_user, event, form.reason.data)
+    except DomainError as error:
+        _fail(error)
+    else:
+        flash(_("The results are unpublished."), "success")
+    return _back(event)
+
+
+@bp.route("/events/<slug>/results", endpoint="public")
+@event_route()
+def public(event: Event):
+    """The published snapshot; organisers see a preview of what would be published before that."""
+    settings = services.published(event)
+    preview = False
+    if settings is not None:
+        snapshot = settings.snapshot
+    elif current_user.is_authenticated and can_manage_event(current_user, event):
+        current = services.settings_of(event)
+        view = services.compute_final(event, current)
+        snapshot = services.build_snapshot(event, current, view, services.awards_of(event), utcnow())
+        db.session.rollback()
+        preview = True
+    else:
+        abort(404)
+    return render_template("results/public.html", event=event, snapshot=snapshot, preview=preview,
+                           localised=_localised)

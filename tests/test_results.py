@@ -1,0 +1,186 @@
+"""Results through the test client: how the final ranking is made, awards and decisions (ties need a reason),
+publishing (confirmation of problems, frozen snapshot, mails once, the gallery opens, scheduled publishing,
+unpublish/republish audited), the public page and API, and who may use each route."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from hackathon.audit import AuditEntry
+from hackathon.database import utcnow
+from hackathon.extensions import db
+from hackathon.judging.models import ScoreSheet, SheetStatus
+from hackathon.results import services
+from hackathon.results.models import Award, AwardWinner, ResultSettings
+from hackathon.submissions.models import SubmissionSettings
+from tests.submissions_support import *  # noqa: F401,F403  (fixtures client_for, subs, files_dir)
+from tests.submissions_support import XSS, count, statuses, text, walk
+from tests.test_judging import BASE, jury  # noqa: F401  (the judging world: a round, two projects, three jurors)
+
+
+def score(world, juror: str, project, value: int) -> None:
+    db.session.add(ScoreSheet(round_id=world.round.id, juror_id=world.users[juror].id, submission_id=project.id,
+                              status=SheetStatus.submitted, scores={str(c.id): value for c in world.criteria}))
+    db.session.commit()
+
+
+@pytest.fixture
+def judged(jury):
+    """Both projects scored by three jurors: Taza Suu (the project) ahead of Clean Air."""
+    for juror, first, second in (("juror", 9, 5), ("juror2", 8, 6), ("juror3", 7, 4)):
+        score(jury, juror, jury.project, first)
+        score(jury, juror, jury.other_project, second)
+    return jury
+
+
+def add_award(client, **data):
+    payload = {"kind": "place", "name_en": "First place"} | {k: str(v) for k, v in data.items()}
+    return client.post(BASE + "/results/awards", data=payload, follow_redirects=True)
+
+
+ORGANISERS = statuses(403, organiser=200, admin=200)
+ROUTES = [
+    ("GET", BASE + "/results/manage", None, ORGANISERS),
+    ("POST", BASE + "/results/settings", lambda ids: {}, statuses(403, organiser=302, admin=302)),
+    ("POST", BASE + "/results/awards", lambda ids: {"kind": "special", "name_en": "Audience award"},
+     statuses(403, organiser=302, admin=302)),
+    ("POST", BASE + "/results/awards/999999/delete", None, statuses(403, organiser=404, admin=404)),
+    ("POST", BASE + "/results/awards/999999/decide", None, statuses(403, organiser=404, admin=404)),
+    ("POST", BASE + "/results/publish", lambda ids: {}, statuses(403, organiser=302, admin=302)),
+    ("POST", BASE + "/results/unpublish", lambda ids: {"reason": "typo"}, statuses(403, organiser=302, admin=302)),
+    # Before publication the page is a preview for organisers and a 404 for everyone else.
+    ("GET", BASE + "/results", None, statuses(404, anonymous=404, organiser=200, admin=200)),
+    ("GET", "/api/v1/events/hack/results", None, statuses(404, anonymous=404)),
+]
+
+
+@pytest.fixture
+def walk_world(judged):
+    judged.reset = lambda: judged.ids
+    return judged
+
+
+@pytest.mark.parametrize("method, path, data, expected", ROUTES, ids=[f"{m} {p}" for m, p, _d, _e in ROUTES])
+def test_who_may_use_each_route(walk_world, client_for, method, path, data, expected):
+    walk(walk_world, client_for, method, path, data, expected)
+
+
+def test_an_organiser_decides_the_awards_and_publishes_a_frozen_snapshot(judged, client_for, outbox):
+    organiser = client_for(judged.users["organiser"])
+    page = text(organiser.get(BASE + "/results/manage"))
+    assert page.index("Taza Suu") < page.index("Clean Air")  # the final ranking
+    add_award(organiser, place=1, prize_en="A grant")
+    add_award(organiser, kind="special", name_en="Best inclusion of non-IT members")
+    first, special = db.session.scalars(select(Award).order_by(Award.position)).all()
+    page = text(organiser.get(BASE + "/results/manage"))
+    assert "proposed" in page and "First place" in page and "A grant" in page
+    # Publishing with an undecided award needs a confirmation; nothing is published meanwhile.
+    organiser.post(BASE + f"/results/awards/{first.id}/decide", data={"project": [judged.project.id]})
+    assert db.session.scalar(select(AwardWinner)).origin == "proposed"
+    response = organiser.post(BASE + "/results/publish", data={}, follow_redirects=True)
+    assert "Confirm that you publish despite" in text(response) and services.published(judged.event) is None
+    # A special award is the organisers' choice: no reason needed.
+    organiser.post(BASE + f"/results/awards/{special.id}/decide", data={"project": [judged.other_project.id]})
+    response = organiser.post(BASE + "/results/publish", data={}, follow_redirects=True)
+    assert "The results are published" in text(response)
+    settings = services.published(judged.event)
+    assert settings.snapshot_version == 1
+    assert [w["team"] for a in settings.snapshot["awards"] for w in a["winners"]] == ["Taza Suu", "Clean Air"]
+    # Every participant, mentor and juror is told once; the gallery opens.
+    mails = Counter(m.to_address for m in outbox() if m.template == "results_published")
+    expected = {judged.users[n].email for n in ("participant", "teammate", "other_participant", "mentor", "juror",
+                                                "juror2", "juror3")}
+    assert set(mails) == expected and set(mails.values()) == {1}
+    assert db.session.scalar(select(SubmissionSettings)).gallery_opened_at is not None
+    # The public page and the API show the winners; the full ranking is hidden unless chosen; no reasons.
+    for client in (client_for(None), client_for(judged.users["stranger"])):
+        page = text(client.get(BASE + "/results"))
+        assert "First place" in page and "Taza Suu" in page and "Full ranking" not in page
+    data = client_for(None).get("/api/v1/events/hack/results").get_json()
+    assert data["ranking"] == [] and data["awards"][0]["winners"][0]["team"] == "Taza Suu"
+    assert "reason" not in data["awards"][0]["winners"][0]
+    # Later edits never move the published numbers.
+    for sheet in db.session.scalars(select(ScoreSheet).where(ScoreSheet.submission_id == judged.other_project.id)):
+        sheet.scores = {k: 10 for k in sheet.scores}
+    db.session.commit()
+    assert client_for(None).get("/api/v1/events/hack/results").get_json()["awards"] == data["awards"]
+    # Unpublishing needs a reason and hides the page; republishing makes version 2 without mailing again.
+    response = organiser.post(BASE + "/results/unpublish", data={"reason": ""}, follow_redirects=True)
+    assert "Give a reason" in text(response) and services.published(judged.event) is not None
+    organiser.post(BASE + "/results/unpublish", data={"reason": "a wrong prize text"})
+    assert client_for(None).get(BASE + "/results").status_code == 404
+    organiser.post(BASE + "/results/publish", data={"confirm": "y"})
+    db.session.expire_all()
+    assert services.published(judged.event).snapshot_version == 2
+    assert sum(1 for m in outbox() if m.template == "results_published") == len(expected)
+    actions = [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("results.%")))]
+    assert actions.count("results.published") == 2 and "results.unpublished" in actions
+
+
+def test_a_tie_at_a_prize_boundary_needs_a_reason(jury, client_for):
+    for juror in ("juror", "juror2"):
+        score(jury, juror, jury.project, 7)
+        score(jury, juror, jury.other_project, 7)
+    organiser = client_for(jury.users["organiser"])
+    add_award(organiser, place=1)
+    award = db.session.scalar(select(Award))
+    assert "A tie at this award" in text(organiser.get(BASE + "/results/manage"))
+    response = organiser.post(BASE + f"/results/awards/{award.id}/decide", data={"project": [jury.project.id]},
+                              follow_redirects=True)
+    assert "Say why" in text(response) and count(AwardWinner) == 0
+    organiser.post(BASE + f"/results/awards/{award.id}/decide",
+                   data={"project": [jury.project.id, jury.other_project.id], "reason": "shared first place"})
+    winners = db.session.scalars(select(AwardWinner)).all()
+    assert {w.origin for w in winners} == {"chosen"} and {w.reason for w in winners} == {"shared first place"}
+    # Projects not in the ranking cannot win.
+    response = organiser.post(BASE + f"/results/awards/{award.id}/decide", data={"project": ["999999"],
+                                                                              "reason": "x"}, follow_redirects=True)
+    assert "Choose projects of the final ranking" in text(response)
+
+
+def test_bad_awards_and_settings_are_refused_politely(judged, client_for):
+    organiser = client_for(judged.users["organiser"])
+    for data, message in (({"place": ""}, "A place award needs its place"),
+                          ({"kind": "track", "track": ""}, "Choose a track of this event"),
+                          ({"kind": "track", "track": "999999"}, "Choose one of the options given"),
+                          ({"name_en": ""}, "This field is required"),
+                          ({"kind": "bogus"}, "Not a valid choice")):
+        assert message in text(add_award(organiser, **data)), data
+    add_award(organiser, place=1)
+    assert "There is already an award for place 1" in text(add_award(organiser, place=1))
+    url = BASE + "/results/settings"
+    response = organiser.post(url, data={f"weight_{judged.round.id}": "-1"}, follow_redirects=True)
+    assert "Enter a weight of 0 or more" in text(response)
+    response = organiser.post(url, data={f"weight_{judged.round.id}": "0.7"}, follow_redirects=True)
+    assert "Saved" in text(response)
+    assert db.session.scalar(select(ResultSettings)).round_weights == {str(judged.round.id): "0.7"}
+
+
+def test_xss_in_award_names_is_escaped(judged, client_for):
+    organiser = client_for(judged.users["organiser"])
+    add_award(organiser, place=1, name_en=XSS, prize_en=XSS)
+    assert XSS not in organiser.get(BASE + "/results/manage").get_data(as_text=True)
+    award = db.session.scalar(select(Award))
+    organiser.post(BASE + f"/results/awards/{award.id}/decide", data={"project": [judged.project.id]})
+    organiser.post(BASE + "/results/publish", data={})
+    assert XSS not in client_for(None).get(BASE + "/results").get_data(as_text=True)
+
+
+def test_results_publish_at_the_scheduled_time(judged, client_for, app, outbox):
+    organiser = client_for(judged.users["organiser"])
+    add_award(organiser, place=1)
+    award = db.session.scalar(select(Award))
+    organiser.post(BASE + f"/results/awards/{award.id}/decide", data={"project": [judged.project.id]})
+    response = organiser.post(BASE + "/results/publish", data={"publish_at": "2099-01-01T18:00"},
+                              follow_redirects=True)
+    assert "will be published at the time chosen" in text(response)
+    settings = db.session.scalar(select(ResultSettings))
+    assert settings.publish_at.hour == 12 and settings.published_at is None
+    with app.test_request_context():
+        assert services.publish_due(utcnow()) == []
+        assert services.publish_due(settings.publish_at + timedelta(minutes=1)) == ["hack"]
+    assert services.published(judged.event) is not None
+    assert any(m.template == "results_published" for m in outbox())
