@@ -1110,6 +1110,114 @@ def _fill_judging_2021(event: Event, people: dict[str, User], accounts: "_People
     judging_round.shortlist_published_at = submitted_at + timedelta(hours=6)
 
 
+PITCH_CRITERIA = [
+    ({"en": "Solution quality", "ru": "Качество решения", "ky": "Чечимдин сапаты"}, 30,
+     {"en": {"1": "Does not solve the problem", "10": "Solves it well for real users"}}),
+    ({"en": "Feasibility", "ru": "Реализуемость", "ky": "Ишке ашуусу"}, 25,
+     {"en": {"1": "Unclear how", "10": "A credible plan with the people to do it"}}),
+    ({"en": "Pitch", "ru": "Питч", "ky": "Питч"}, 20,
+     {"en": {"1": "Hard to follow", "10": "Clear, convincing, on time"}}),
+    ({"en": "Potential for scaling", "ru": "Потенциал масштабирования", "ky": "Кеңейтүү мүмкүнчүлүгү"}, 25,
+     {"en": {"1": "One village at most", "10": "Every region and beyond"}}),
+]
+PITCH_JURORS = ["juror1@demo.test", "juror2@demo.test", "juror3@demo.test", "juror4@demo.test", "juror7@demo.test"]
+DEMO_AWARDS = [
+    ("place", 1, {"en": "First place", "ru": "Первое место", "ky": "Биринчи орун"},
+     {"en": "Six months of incubation and a grant", "ru": "Полгода инкубации и грант",
+      "ky": "Алты ай инкубация жана грант"}),
+    ("place", 2, {"en": "Second place", "ru": "Второе место", "ky": "Экинчи орун"},
+     {"en": "Three months of incubation", "ru": "Три месяца инкубации", "ky": "Үч ай инкубация"}),
+    ("place", 3, {"en": "Third place", "ru": "Третье место", "ky": "Үчүнчү орун"},
+     {"en": "Mentoring by the Accelerator Lab", "ru": "Менторство Лаборатории инноваций",
+      "ky": "Инновациялар лабораториясынын менторлугу"}),
+    ("special", None, {"en": "Best inclusion of non-IT members", "ru": "Лучшее вовлечение участников не из ИТ",
+                       "ky": "IT эмес катышуучуларды эң мыкты тартуу"}, {}),
+    ("special", None, {"en": "Audience award", "ru": "Приз зрительских симпатий", "ky": "Көрүүчүлөр сыйлыгы"}, {}),
+]
+
+
+def _fill_pitch_and_results_2021(event: Event, people: dict[str, User]) -> None:
+    """The pitch final: the 16 shortlisted teams scored by 5 jurors on four criteria (every juror on every
+    pitch unless conflicted), then three places and two special mentions, published on results day in 2021
+    (so no mail is queued now) with the gallery opened."""
+    from decimal import Decimal
+
+    from hackathon.judging.models import JudgingCriterion, JudgingRound, JurorAssignment, ScoreSheet, SheetStatus
+    from hackathon.judging.services import conflict_pairs, round_projects, rounds_of
+    from hackathon.results import services as results
+    from hackathon.results.models import Award, AwardWinner
+    from hackathon.submissions.core import latest_version
+    from hackathon.submissions.models import SubmissionSettings
+
+    screening = rounds_of(event)[0]
+    pitch = JudgingRound(event_id=event.id, name={"en": "Pitch", "ru": "Питч", "ky": "Питч"}, position=1,
+                         project_source="shortlist", source_round_id=screening.id, assign_all=True,
+                         opens_at=event.pitching_starts_at, closes_at=event.results_at, assignment_seed=2021)
+    db.session.add(pitch)
+    db.session.flush()
+    criteria = [JudgingCriterion(round_id=pitch.id, position=i, name=name, weight=Decimal(weight), rubric=rubric)
+                for i, (name, weight, rubric) in enumerate(PITCH_CRITERIA)]
+    db.session.add_all(criteria)
+    db.session.flush()
+    projects = round_projects(pitch)
+    jurors = [people[email] for email in PITCH_JURORS]
+    conflicts = conflict_pairs(event, [j.id for j in jurors], [p.team_id for p in projects])
+    rng = random.Random(2110)
+    quality = {p.id: rng.gauss(6.8, 1.2) for p in projects}
+    leniency = {j.id: offset for j, offset in zip(jurors, (0.5, -0.4, 0.0, 1.0, -0.2))}
+    scored_at = (event.pitching_starts_at or datetime.now(timezone.utc)) + timedelta(hours=3)
+    for juror in jurors:
+        for project in projects:
+            if (juror.id, project.team_id) in conflicts:
+                continue
+            db.session.add(JurorAssignment(round_id=pitch.id, juror_id=juror.id, submission_id=project.id,
+                                           reasons=[["all", "every juror scores every pitch"]]))
+            version = latest_version(project.id)
+            db.session.add(ScoreSheet(
+                round_id=pitch.id, juror_id=juror.id, submission_id=project.id, status=SheetStatus.submitted,
+                scores={str(c.id): max(1, min(10, round(quality[project.id] + leniency[juror.id]
+                                                        + rng.gauss(0, 0.8)))) for c in criteria},
+                submitted_at=scored_at, lock_version=1,
+                comment_to_team=rng.choice(JUROR_COMMENTS.get(juror.locale, JUROR_COMMENTS["en"])),
+                submission_version=version.number if version else None))
+    pitch.criteria_locked_at = scored_at
+    db.session.flush()
+
+    settings = results.settings_of(event)
+    settings.final_round_id = pitch.id
+    settings.show_full_ranking = True
+    awards = [Award(event_id=event.id, position=i, kind=kind, place=place, name=name, prize_text=prize)
+              for i, (kind, place, name, prize) in enumerate(DEMO_AWARDS)]
+    db.session.add_all(awards)
+    db.session.flush()
+    view = results.compute_final(event, settings)
+    proposals = results.proposals_for(view, awards)
+    organiser = people["organiser@demo.test"]
+    # The places as proposed (a tie would be decided by the jury chair); the special mentions chosen by the
+    # organisers among the finalists just outside the podium.
+    specials = iter(e.project_id for e in view.entries[3:])
+    for award in awards:
+        proposal = proposals[award.id]
+        chosen = proposal.project_id if award.kind == "place" else next(specials)
+        award.winners.append(AwardWinner(
+            submission_id=chosen, decided_by_id=organiser.id,
+            origin="proposed" if award.kind == "place" and not proposal.tied_with else "chosen",
+            reason="Decided by the jury chair on pitch day." if proposal.tied_with else ""))
+    db.session.flush()
+    published_at = event.results_at or scored_at
+    settings.snapshot = results.build_snapshot(event, settings, view, awards, published_at)
+    settings.snapshot_version, settings.published_at = settings.snapshot["version"], published_at
+    gallery = db.session.scalar(select(SubmissionSettings).where(SubmissionSettings.event_id == event.id))
+    if gallery is not None and gallery.gallery_opened_at is None:
+        gallery.gallery_opened_at = published_at
+
+
+def _has_demo_results(event: Event) -> bool:
+    from hackathon.results.models import ResultSettings
+
+    return db.session.scalar(select(ResultSettings.id).where(ResultSettings.event_id == event.id)) is not None
+
+
 def _has_demo_judging(event: Event) -> bool:
     from hackathon.judging.models import JudgingRound
 
@@ -1213,6 +1321,9 @@ def load_demo(now: datetime | None = None) -> str:
     if not _has_demo_judging(dmc):
         db.session.flush()
         _fill_judging_2021(dmc, people, accounts)
+    if not _has_demo_results(dmc):
+        db.session.flush()
+        _fill_pitch_and_results_2021(dmc, people)
     db.session.commit()
     return _summary(dmc, upcoming)
 

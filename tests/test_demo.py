@@ -350,7 +350,7 @@ def test_demo_submissions(demo, client_for_demo):
     assert any(title.isascii() for title in titles) and any(not title.isascii() for title in titles)
     assert 25 <= sum(s.show_in_gallery for s in submissions) < 34
     settings = db.session.scalar(select(SubmissionSettings).where(SubmissionSettings.event_id == dmc.id))
-    assert settings is not None and settings.gallery_opened_at is None  # the results open it
+    assert settings is not None and settings.gallery_opened_at == dmc.results_at  # the results opened it
 
     # Two late submissions under an extension; everyone else on time.
     exemptions = list(db.session.scalars(select(DeadlineExemption).where(DeadlineExemption.event_id == dmc.id)))
@@ -381,7 +381,11 @@ def test_demo_submissions(demo, client_for_demo):
         assert response.data.startswith(b"%PDF-" if attachment.kind.value == "deck" else b"\x89PNG")
         assert len(response.data) == attachment.size
     outsider = db.session.scalar(select(User).where(User.email == "applicant20@demo.test"))
-    assert client_for_demo(outsider).get(f"/events/{PAST}/files/{attachments[0].id}").status_code in (403, 404)
+    # Since the results opened the gallery, outsiders fetch the files of teams that opted in, and only those.
+    for attachment in attachments:
+        status = client_for_demo(outsider).get(f"/events/{PAST}/files/{attachment.id}").status_code
+        assert status == (200 if by_submission[attachment.submission_id].show_in_gallery else 404) or (
+            not by_submission[attachment.submission_id].show_in_gallery and status == 403)
 
 
 def test_demo_submissions_twice_add_nothing(demo):
@@ -412,7 +416,8 @@ def test_demo_screening_round(demo, client_for_demo):
     from hackathon.judging.models import JudgingRound, JurorAssignment, ScoreSheet, SheetStatus
 
     dmc = db.session.scalar(select(Event).where(Event.slug == "develop-my-community-2021"))
-    [screening] = db.session.scalars(select(JudgingRound).where(JudgingRound.event_id == dmc.id))
+    screening = db.session.scalar(select(JudgingRound).where(JudgingRound.event_id == dmc.id,
+                                                             JudgingRound.position == 0))
     assert [c.name["en"] for c in screening.criteria] == ["Impact", "Feasibility", "Innovation", "Inclusiveness"]
     assert [int(c.weight) for c in screening.criteria] == [35, 25, 20, 20]
     assert len(services.event_jurors(dmc)) == 8
@@ -440,3 +445,29 @@ def test_demo_screening_round(demo, client_for_demo):
     load_demo()
     assert db.session.scalar(select(func.count()).select_from(ShortlistEntry)) == len(shortlist)
     assert db.session.scalar(select(func.count()).select_from(ScoreSheet)) == before
+
+
+def test_demo_pitch_final_and_published_results(demo, app):
+    demo_app = app
+    from hackathon.judging import services
+    from hackathon.judging.models import JudgingRound, ScoreSheet
+    from hackathon.results import services as results
+    from hackathon.results.models import Award
+
+    dmc = db.session.scalar(select(Event).where(Event.slug == "develop-my-community-2021"))
+    pitch = db.session.scalar(select(JudgingRound).where(JudgingRound.event_id == dmc.id, JudgingRound.position == 1))
+    assert pitch.assign_all and len(services.round_projects(pitch)) == 16
+    sheets = list(db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_id == pitch.id)))
+    assert len({s.juror_id for s in sheets}) == 5 and 16 * 5 - 5 <= len(sheets) <= 16 * 5
+    conflicts = services.conflict_pairs(dmc, list({s.juror_id for s in sheets}), [])
+    assert not {(s.juror_id, s.submission.team_id) for s in sheets} & set(conflicts)
+    settings = results.published(dmc)
+    assert settings is not None and settings.snapshot["final_round_id"] == pitch.id
+    awards = settings.snapshot["awards"]
+    assert [a["kind"] for a in awards] == ["place", "place", "place", "special", "special"]
+    winners = [a["winners"][0]["project_id"] for a in awards]
+    assert len(set(winners)) == 5 and winners[:3] == [e["project_id"] for e in settings.snapshot["ranking"][:3]]
+    page = demo_app.test_client().get("/events/develop-my-community-2021/results")
+    assert page.status_code == 200 and "Audience award" in page.get_data(as_text=True)
+    load_demo()
+    assert db.session.scalar(select(func.count()).select_from(Award).where(Award.event_id == dmc.id)) == 5
