@@ -54,11 +54,16 @@ ROUTES = [
     # Before publication the page is a preview for organisers and a 404 for everyone else.
     ("GET", BASE + "/results", None, statuses(404, anonymous=404, organiser=200, admin=200)),
     ("GET", "/api/v1/events/hack/results", None, statuses(404, anonymous=404)),
+    # Feedback exists only once the results are published.
+    ("GET", BASE + "/results/feedback", None, statuses(404)),
+    ("GET", BASE + "/results/feedback/{team}", None, statuses(404)),
+    ("GET", BASE + "/results/feedback/{team}.pdf", None, statuses(404)),
 ]
 
 
 @pytest.fixture
 def walk_world(judged):
+    judged.ids = {**judged.ids, "team": judged.team.id}
     judged.reset = lambda: judged.ids
     return judged
 
@@ -184,3 +189,59 @@ def test_results_publish_at_the_scheduled_time(judged, client_for, app, outbox):
         assert services.publish_due(settings.publish_at + timedelta(minutes=1)) == ["hack"]
     assert services.published(judged.event) is not None
     assert any(m.template == "results_published" for m in outbox())
+
+
+def publish_now(world, client_for):
+    organiser = client_for(world.users["organiser"])
+    add_award(organiser, place=1)
+    award = db.session.scalar(select(Award))
+    organiser.post(BASE + f"/results/awards/{award.id}/decide", data={"project": [world.project.id]})
+    organiser.post(BASE + "/results/publish", data={})
+    assert services.published(world.event) is not None
+    return organiser
+
+
+def test_each_team_reads_its_own_feedback_after_the_results(judged, client_for):
+    for sheet in db.session.scalars(select(ScoreSheet).where(ScoreSheet.submission_id == judged.project.id)):
+        sheet.comment_to_team, sheet.private_note = f"Keep going ({sheet.juror_id})", "PRIVATE: weak team"
+    db.session.commit()
+    organiser = publish_now(judged, client_for)
+    member = client_for(judged.users["teammate"])
+    response = member.get(BASE + "/results/feedback")
+    assert response.status_code == 302 and response.location.endswith(f"/results/feedback/{judged.team.id}")
+    page = text(member.get(response.location))
+    assert "Taza Suu" in page and "Impact" in page and "Keep going" in page and "Award: First place" in page
+    assert "PRIVATE" not in page and "Juror Two" not in page and "Rank" not in page  # hidden by default
+    assert "8.0" in page  # Impact's mean for Taza Suu: (9 + 8 + 7) / 3
+    # Nobody else's feedback: another team's member and a stranger get a 404, as for a missing team.
+    for visitor in ("other_participant", "stranger", "juror"):
+        assert client_for(judged.users[visitor]).get(BASE + f"/results/feedback/{judged.team.id}").status_code == 404
+    assert client_for(judged.users["stranger"]).get(BASE + "/results/feedback").status_code == 404
+    assert member.get(BASE + "/results/feedback/999999").status_code == 404
+    assert organiser.get(BASE + f"/results/feedback/{judged.other_team.id}").status_code == 200
+    # The organisers' choices show ranks and juror names after republishing.
+    organiser.post(BASE + "/results/unpublish", data={"reason": "show ranks"})
+    organiser.post(BASE + "/results/settings", data={"show_rank_in_feedback": "y", "show_juror_names": "y"})
+    organiser.post(BASE + "/results/publish", data={})
+    page = text(member.get(BASE + f"/results/feedback/{judged.team.id}"))
+    assert "Rank 1 of 2" in page and "Final rank: 1 of 2 finalists" in page and "Juror Two" in page
+    assert "PRIVATE" not in page
+
+
+def test_the_feedback_pdf_embeds_a_font_with_kyrgyz_glyphs(judged, client_for):
+    import re
+    import zlib
+
+    judged.team.name = "Таза Суу ңөү"
+    db.session.commit()
+    publish_now(judged, client_for)
+    response = client_for(judged.users["participant"]).get(BASE + f"/results/feedback/{judged.team.id}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-") and "attachment" in response.headers["Content-Disposition"]
+    assert b"DejaVu" in response.data
+    streams = response.data + b"".join(zlib.decompress(m) for m in re.findall(
+        rb"stream\r?\n(.*?)\r?\nendstream", response.data, re.S) if m[:1] == b"x")
+    for code_point in ("04A3", "04E9", "04AF"):  # ң ө ү mapped back to Unicode: the text is real text
+        assert b"<" + code_point.encode() + b">" in streams.upper(), code_point
+    assert client_for(judged.users["other_participant"]).get(
+        BASE + f"/results/feedback/{judged.team.id}.pdf").status_code == 404

@@ -18,6 +18,7 @@ def event_results(event: Event):
     if settings is None:
         raise NotFound()
     snapshot = dict(settings.snapshot or {})
+    snapshot.pop("feedback", None)  # each team reads its own feedback on its page
     if not snapshot.get("show_full_ranking"):
         snapshot["ranking"] = []
     # Organisers' reasons stay on the organisers' pages.

@@ -275,10 +275,60 @@ def build_snapshot(event: Event, settings: ResultSettings, view: FinalView, awar
                     "winners": [{**project(w.submission_id), "origin": w.origin, "reason": w.reason}
                                 for w in a.winners]}
                    for a in awards if a.winners],
+        "feedback": _feedback(event, view),
         "show_full_ranking": settings.show_full_ranking,
         "show_rank_in_feedback": settings.show_rank_in_feedback,
         "show_juror_names": settings.show_juror_names,
     }
+
+
+def _feedback(event: Event, view: FinalView) -> dict[str, Any]:
+    """Per project, for every round it was judged in: its rank there, each criterion's mean over the submitted
+    sheets, and each juror's comment to the team (never the private notes). Juror names are kept for the
+    organisers' choice to show them; the feedback pages decide."""
+    from hackathon.judging.models import ScoreSheet, SheetStatus
+
+    feedback: dict[str, Any] = {}
+    for judging_round in judging.rounds_of(event):
+        board = view.boards.get(judging_round.id) or judging.round_board(judging_round)
+        rank = {p.project_id: p.rank for p in board.board.projects}
+        comments: dict[int, list[dict[str, str]]] = {}
+        for submission_id, juror_name, comment in db.session.execute(
+                select(ScoreSheet.submission_id, User.name, ScoreSheet.comment_to_team)
+                .join(User, User.id == ScoreSheet.juror_id)
+                .where(ScoreSheet.round_id == judging_round.id, ScoreSheet.status == SheetStatus.submitted)
+                .order_by(ScoreSheet.submitted_at, ScoreSheet.id)):
+            if (comment or "").strip():
+                comments.setdefault(submission_id, []).append({"juror": juror_name, "text": comment.strip()})
+        for result in board.board.projects:
+            pid = result.project_id
+            feedback.setdefault(str(pid), {"rounds": []})["rounds"].append({
+                "round_id": judging_round.id, "name": dict(judging_round.name or {}), "rank": rank[pid],
+                "projects": len(board.board.projects), "sheets": result.sheets,
+                "criteria": [{"name": dict(c.name or {}), "lo": c.scale_min, "hi": c.scale_max,
+                              "mean": round(board.criterion_mean(pid, index) or 0.0, 2)}
+                             for index, c in enumerate(board.criteria)],
+                "comments": comments.get(pid, [])})
+    return feedback
+
+
+def team_feedback(event: Event, snapshot: dict[str, Any], team_id: int) -> dict[str, Any] | None:
+    """What a team reads after the results: its project, rounds, final rank (if shown) and awards."""
+    project_id = db.session.scalar(select(Submission.id).where(Submission.event_id == event.id,
+                                                               Submission.team_id == team_id))
+    if project_id is None or str(project_id) not in snapshot.get("feedback", {}):
+        return None
+    entry = next((e for e in snapshot.get("ranking", []) if e["project_id"] == project_id), None)
+    names = snapshot.get("show_juror_names", False)
+    rounds = [{**r, "comments": [{"juror": c["juror"] if names else None, "text": c["text"]} for c in r["comments"]],
+               "rank": r["rank"] if snapshot.get("show_rank_in_feedback") else None}
+              for r in snapshot["feedback"][str(project_id)]["rounds"]]
+    submission = db.session.get(Submission, project_id)
+    return {"project_id": project_id, "team": submission.team.name, "title": submission.title, "rounds": rounds,
+            "final_rank": entry["rank"] if entry and snapshot.get("show_rank_in_feedback") else None,
+            "finalists": len(snapshot.get("ranking", [])),
+            "awards": [a for a in snapshot.get("awards", []) if any(w["project_id"] == project_id
+                                                                     for w in a["winners"])]}
 
 
 @dataclass

@@ -195,5 +195,67 @@ def public(event: Event):
         preview = True
     else:
         abort(404)
+    my_team = _team_of(current_user, event) if current_user.is_authenticated and not preview else None
     return render_template("results/public.html", event=event, snapshot=snapshot, preview=preview,
-                           localised=_localised)
+                           localised=_localised, my_team=my_team)
+
+
+def _team_of(user, event: Event) -> int | None:
+    from sqlalchemy import select
+
+    from hackathon.teams.models import TeamMember
+
+    return db.session.scalar(select(TeamMember.team_id).where(TeamMember.event_id == event.id,
+                                                              TeamMember.user_id == user.id))
+
+
+@bp.route("/events/<slug>/results/feedback", endpoint="my_feedback")
+@event_route(lambda user, event: True)
+def my_feedback(event: Event):
+    """A participant's way to their team's feedback."""
+    team_id = _team_of(current_user, event)
+    if team_id is None or services.published(event) is None:
+        abort(404)
+    return redirect(url_for("results.feedback", slug=event.slug, team_id=team_id))
+
+
+@bp.route("/events/<slug>/results/feedback/<int:team_id>", endpoint="feedback")
+@bp.route("/events/<slug>/results/feedback/<int:team_id>.pdf", endpoint="feedback_pdf")
+@event_route(lambda user, event: True)
+def feedback(event: Event, team_id: int):
+    """A team's feedback after the results: its members and the organisers only (404 for anyone else, as for
+    a team that does not exist)."""
+    settings = services.published(event)
+    allowed = can_manage_event(current_user, event) or _team_of(current_user, event) == team_id
+    if settings is None or not allowed or team_id > MAX_ID:
+        abort(404)
+    data = services.team_feedback(event, settings.snapshot, team_id)
+    if data is None:
+        abort(404)
+    if request.endpoint == "results.feedback_pdf":
+        return _feedback_pdf(event, data)
+    return render_template("results/feedback.html", event=event, data=data, localised=_localised)
+
+
+def _feedback_pdf(event: Event, data: dict):
+    from flask import Response
+
+    from hackathon.results.pdf import FeedbackDocument, FeedbackRound, feedback_pdf
+
+    summary = []
+    if data["final_rank"]:
+        summary.append(_("Final rank: %(rank)d of %(n)d finalists", rank=data["final_rank"], n=data["finalists"]))
+    summary += [_("Award: %(award)s", award=_localised(a["name"])) for a in data["awards"]]
+    document = FeedbackDocument(
+        heading=_("Feedback: %(event)s", event=event.title), team_line=f"{data['team']} — {data['title']}",
+        summary=summary, criterion_label=_("Criterion"), mean_label=_("Mean score"),
+        comments_label=_("Jurors' comments to the team"), no_comments=_("No comments."),
+        rounds=[FeedbackRound(
+            name=_localised(r["name"]),
+            rank_line=_("Rank %(rank)d of %(n)d", rank=r["rank"], n=r["projects"]) if r["rank"] else None,
+            criteria=[(_localised(c["name"]), f"{c['mean']:.1f} ({c['lo']}–{c['hi']})") for c in r["criteria"]],
+            comments=[f"{c['juror']}: {c['text']}" if c["juror"] else c["text"] for c in r["comments"]])
+            for r in data["rounds"]])
+    response = Response(feedback_pdf(document), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="feedback-{data["project_id"]}.pdf"'
+    return response
