@@ -183,3 +183,24 @@ def publish_due_command() -> None:
         raise click.ClickException("Set SERVER_NAME (and PREFERRED_URL_SCHEME) so that the mails carry links.")
     for slug in publish_due(utcnow()):
         click.echo(f"{slug}: results published")
+
+
+@results_cli.command("certificates")
+@click.argument("event_slug")
+def certificates_command(event_slug: str) -> None:
+    """Issue (or bring up to date) the certificates of every participant of EVENT from its published results."""
+    from sqlalchemy import select
+
+    from hackathon.database import utcnow
+    from hackathon.events.models import Event
+    from hackathon.extensions import db
+    from hackathon.results.services import issue_certificates
+
+    event = db.session.scalar(select(Event).where(Event.slug == event_slug))
+    if event is None:
+        raise click.ClickException(f"No event {event_slug!r}.")
+    try:
+        issued, updated = issue_certificates(event, utcnow())
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{event_slug}: {issued} certificates issued, {updated} updated")

@@ -1210,6 +1210,8 @@ def _fill_pitch_and_results_2021(event: Event, people: dict[str, User]) -> None:
     gallery = db.session.scalar(select(SubmissionSettings).where(SubmissionSettings.event_id == event.id))
     if gallery is not None and gallery.gallery_opened_at is None:
         gallery.gallery_opened_at = published_at
+    db.session.flush()
+    results.issue_certificates(event, published_at)
 
 
 def _has_demo_results(event: Event) -> bool:

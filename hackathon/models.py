@@ -13,4 +13,4 @@ from hackathon.submissions.models import (Attachment, DeadlineExemption, StoredB
                                           SubmissionSettings, SubmissionVersion)
 from hackathon.judging.models import (JudgingCriterion, JudgingRound, JurorAssignment, JurorConflict,  # noqa: F401
                                       ScoreSheet, ShortlistEntry)
-from hackathon.results.models import Award, AwardWinner, ResultSettings  # noqa: F401,E402
+from hackathon.results.models import Award, AwardWinner, Certificate, ResultSettings  # noqa: F401,E402

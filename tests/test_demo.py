@@ -469,5 +469,13 @@ def test_demo_pitch_final_and_published_results(demo, app):
     assert len(set(winners)) == 5 and winners[:3] == [e["project_id"] for e in settings.snapshot["ranking"][:3]]
     page = demo_app.test_client().get("/events/develop-my-community-2021/results")
     assert page.status_code == 200 and "Audience award" in page.get_data(as_text=True)
+    from hackathon.results.models import Certificate
+    from hackathon.teams.models import TeamMember
+
+    certificates = list(db.session.scalars(select(Certificate).where(Certificate.event_id == dmc.id)))
+    members = db.session.scalar(select(func.count()).select_from(TeamMember).where(TeamMember.event_id == dmc.id))
+    assert len(certificates) == members
+    assert {c.kind for c in certificates} == {"winner", "finalist", "participation"}
     load_demo()
     assert db.session.scalar(select(func.count()).select_from(Award).where(Award.event_id == dmc.id)) == 5
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == members

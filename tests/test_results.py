@@ -58,6 +58,9 @@ ROUTES = [
     ("GET", BASE + "/results/feedback", None, statuses(404)),
     ("GET", BASE + "/results/feedback/{team}", None, statuses(404)),
     ("GET", BASE + "/results/feedback/{team}.pdf", None, statuses(404)),
+    ("POST", BASE + "/results/certificates", None, statuses(403, organiser=302, admin=302)),
+    ("GET", BASE + "/results/certificate.pdf", None, statuses(404)),
+    ("GET", "/certificates/not-a-code", None, statuses(404, anonymous=404)),
 ]
 
 
@@ -245,3 +248,39 @@ def test_the_feedback_pdf_embeds_a_font_with_kyrgyz_glyphs(judged, client_for):
         assert b"<" + code_point.encode() + b">" in streams.upper(), code_point
     assert client_for(judged.users["other_participant"]).get(
         BASE + f"/results/feedback/{judged.team.id}.pdf").status_code == 404
+
+
+def test_certificates_for_every_participant_with_a_verification_link(judged, client_for, app):
+    import re
+
+    from hackathon.results.models import Certificate
+
+    publish_now(judged, client_for)
+    judged.users["other_participant"].locale = "ky"
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["results", "certificates", "hack"])
+    assert result.exit_code == 0 and "3 certificates issued, 0 updated" in result.output
+    assert "0 certificates issued, 0 updated" in runner.invoke(args=["results", "certificates", "hack"]).output
+    certificates = {c.user_id: c for c in db.session.scalars(select(Certificate))}
+    winner = certificates[judged.users["participant"].id]
+    other = certificates[judged.users["other_participant"].id]
+    assert winner.kind == "winner" and winner.awards == [{"en": "First place"}] and other.kind == "finalist"
+    assert len({c.code for c in certificates.values()}) == 3 and all(len(c.code) >= 20 for c in certificates.values())
+    # Anyone verifies by code: who, which event, what. Guessed codes are 404.
+    page = text(client_for(None).get(f"/certificates/{winner.code}"))
+    assert "genuine" in page and "Participant" in page and "First place" in page and "Taza Suu" in page
+    for code in ("x", winner.code[:-1] + ("A" if winner.code[-1] != "A" else "B"), "a" * 40):
+        assert client_for(None).get(f"/certificates/{code}").status_code == 404
+    # Each participant downloads their own, in their language; the dashboard links to it.
+    response = client_for(judged.users["other_participant"]).get(BASE + "/results/certificate.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    assert re.search(r"<04[0-9A-F]{2}>", response.data.decode("latin-1").upper())  # Cyrillic: it is in Kyrgyz
+    assert "certificate.pdf" in client_for(judged.users["participant"]).get(BASE + "/me").get_data(as_text=True)
+    assert client_for(judged.users["stranger"]).get(BASE + "/results/certificate.pdf").status_code == 404
+    # Unpublished results: the verification page and the download are gone too.
+    client_for(judged.users["organiser"]).post(BASE + "/results/unpublish", data={"reason": "a correction"})
+    assert client_for(None).get(f"/certificates/{winner.code}").status_code == 404
+    assert client_for(judged.users["participant"]).get(BASE + "/results/certificate.pdf").status_code == 404
+    # Certificates need published results.
+    assert "Publish the results first" in runner.invoke(args=["results", "certificates", "hack"]).output

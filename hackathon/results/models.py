@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hackathon.accounts.models import User
 from hackathon.database import TimestampMixin, utcnow
 from hackathon.events.models import Event, Track
 from hackathon.extensions import db
@@ -72,3 +73,25 @@ class AwardWinner(db.Model):
 
     award: Mapped[Award] = relationship(back_populates="winners")
     submission: Mapped[Submission] = relationship()
+
+
+class Certificate(db.Model):
+    """A participant's certificate of an event: participation, finalist, or winner of an award. The random
+    code makes the public verification link (/certificates/<code>) unguessable."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # participation | finalist | winner
+    # The awards won (names per language), frozen with the certificate.
+    awards: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    team_name: Mapped[str] = mapped_column(String(120), default="")
+    project_title: Mapped[str] = mapped_column(String(200), default="")
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    user: Mapped[User] = relationship()

@@ -73,3 +73,41 @@ def feedback_pdf(document: FeedbackDocument) -> bytes:
         for comment in feedback_round.comments or [document.no_comments]:
             pdf.multi_cell(width, 6, f"• {comment}")
     return bytes(pdf.output())
+
+
+@dataclass
+class CertificateDocument:
+    title: str          # "Certificate of participation" / "Finalist" / "Winner"
+    name: str           # the participant
+    lines: list[str]    # what for: the event, the team and project, the awards
+    issued: str         # "Issued on 10 July 2021"
+    verify: str         # "Check it at https://…/certificates/<code>"
+
+
+def certificate_pdf(document: CertificateDocument) -> bytes:
+    pdf = FPDF(orientation="landscape", format="A4")
+    pdf.set_title(document.title)
+    pdf.set_creator("Hackathon")
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_page()
+    width = pdf.w - 2 * pdf.l_margin
+    pdf.set_draw_color(40, 90, 160)
+    pdf.set_line_width(1.2)
+    pdf.rect(8, 8, pdf.w - 16, pdf.h - 16)
+    pdf.set_y(35)
+    pdf.set_font("DejaVu", "B", 28)
+    pdf.multi_cell(width, 14, document.title, align="C")
+    pdf.ln(8)
+    pdf.set_font("DejaVu", "B", 24)
+    pdf.multi_cell(width, 12, document.name, align="C")
+    pdf.ln(6)
+    pdf.set_font("DejaVu", "", 15)
+    for line in document.lines:
+        pdf.multi_cell(width, 9, line, align="C")
+    pdf.set_y(pdf.h - 40)
+    pdf.set_font("DejaVu", "", 11)
+    pdf.multi_cell(width, 6, document.issued, align="C")
+    pdf.multi_cell(width, 6, document.verify, align="C")
+    return bytes(pdf.output())

@@ -417,3 +417,67 @@ def publish_due(now: datetime) -> list[str]:
         publish(None, event, now, confirm_problems=True)  # problems were confirmed when it was scheduled
         done.append(event.slug)
     return done
+
+
+# --- certificates ------------------------------------------------------------------------------------------------
+
+
+def issue_certificates(event: Event, now: datetime) -> tuple[int, int]:
+    """A certificate for every team member of the event, from the published results: winner (with the awards),
+    finalist (in the final ranking) or participation. Idempotent: a re-run after republishing updates the kind
+    and awards and keeps each code. Returns (issued, updated)."""
+    import secrets
+
+    from hackathon.results.models import Certificate
+    from hackathon.teams.models import Team
+
+    settings = published(event)
+    if settings is None:
+        raise DomainError(_("Publish the results first: certificates follow them."))
+    snapshot = settings.snapshot
+    finalists = {e["project_id"] for e in snapshot.get("ranking", [])}
+    won: dict[int, list[dict[str, str]]] = {}
+    for award in snapshot.get("awards", []):
+        for winner in award["winners"]:
+            won.setdefault(winner["project_id"], []).append(award["name"])
+    projects = dict(db.session.execute(select(Submission.team_id, Submission.id)
+                                       .where(Submission.event_id == event.id)).all())
+    titles = dict(db.session.execute(select(Submission.id, Submission.title)
+                                     .where(Submission.event_id == event.id)).all())
+    existing = {c.user_id: c for c in db.session.scalars(select(Certificate).where(Certificate.event_id == event.id))}
+    issued = updated = 0
+    for user_id, team_id, team_name in db.session.execute(
+            select(TeamMember.user_id, TeamMember.team_id, Team.name).join(Team, Team.id == TeamMember.team_id)
+            .where(TeamMember.event_id == event.id).order_by(TeamMember.user_id)):
+        project_id = projects.get(team_id)
+        kind = "winner" if project_id in won else ("finalist" if project_id in finalists else "participation")
+        values = {"kind": kind, "awards": won.get(project_id, []), "team_name": team_name[:120],
+                  "project_title": (titles.get(project_id) or "")[:200]}
+        certificate = existing.get(user_id)
+        if certificate is None:
+            db.session.add(Certificate(event_id=event.id, user_id=user_id, code=secrets.token_urlsafe(18)[:24],
+                                       issued_at=now, **values))
+            issued += 1
+        elif any(getattr(certificate, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(certificate, key, value)
+            updated += 1
+    record_audit(actor=None, action="results.certificates_issued", event_id=event.id,
+                 after={"issued": issued, "updated": updated})
+    db.session.commit()
+    return issued, updated
+
+
+def certificate_of(event: Event, user: User):
+    from hackathon.results.models import Certificate
+
+    return db.session.scalar(select(Certificate).where(Certificate.event_id == event.id,
+                                                       Certificate.user_id == user.id))
+
+
+def certificate_by_code(code: str):
+    from hackathon.results.models import Certificate
+
+    if not code or len(code) > 32:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))

@@ -22,7 +22,20 @@ from hackathon.templating import register_nav
 
 @register_nav
 def results_links(user, event: Event, roles) -> list[tuple[str, str]]:
-    return [(_("Results"), "results.manage")] if can_manage_event(user, event) else []
+    if can_manage_event(user, event):
+        return [(_("Results"), "results.manage")]
+    return [(_("Results"), "results.public")] if services.published(event) is not None else []
+
+
+@bp.app_template_global("my_results")
+def my_results(event: Event) -> dict | None:
+    """For a participant's pages: their team's feedback and their certificate, once the results are out."""
+    if not current_user.is_authenticated or services.published(event) is None:
+        return None
+    team_id = _team_of(current_user, event)
+    if team_id is None:
+        return None
+    return {"team_id": team_id, "certificate": services.certificate_of(event, current_user)}
 
 
 def _locale() -> str:
@@ -259,3 +272,72 @@ def _feedback_pdf(event: Event, data: dict):
     response = Response(feedback_pdf(document), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="feedback-{data["project_id"]}.pdf"'
     return response
+
+
+@bp.route("/events/<slug>/results/certificates", methods=["POST"], endpoint="issue_certificates")
+@event_route(can_manage_event)
+def issue_certificates(event: Event):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        issued, updated = services.issue_certificates(event, utcnow())
+    except DomainError as error:
+        _fail(error)
+    else:
+        flash(_("Certificates: %(issued)d issued, %(updated)d updated.", issued=issued, updated=updated), "success")
+    return _back(event)
+
+
+@bp.route("/events/<slug>/results/certificate.pdf", endpoint="my_certificate")
+@event_route(lambda user, event: True)
+def my_certificate(event: Event):
+    """The signed-in participant's own certificate, in their language (404 when there is none)."""
+    certificate = services.certificate_of(event, current_user)
+    if certificate is None or services.published(event) is None:
+        abort(404)
+    from flask import Response
+    from flask_babel import force_locale
+
+    with force_locale(current_user.locale or "en"):
+        data = _certificate_pdf(certificate)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{event.slug}.pdf"'
+    return response
+
+
+def _certificate_lines(certificate) -> tuple[str, list[str]]:
+    locale = _locale()
+    title = {"winner": _("Certificate of achievement"), "finalist": _("Certificate of a finalist")}.get(
+        certificate.kind, _("Certificate of participation"))
+    lines = [_("took part in %(event)s", event=certificate.event.title)]
+    if certificate.team_name:
+        lines.append(_("with the team “%(team)s”: %(project)s", team=certificate.team_name,
+                       project=certificate.project_title or "—"))
+    if certificate.kind == "finalist":
+        lines.append(_("and pitched in the final"))
+    for award in certificate.awards:
+        lines.append(_("and won: %(award)s", award=judging.localised(award, locale) or ""))
+    return title, lines
+
+
+def _certificate_pdf(certificate) -> bytes:
+    from babel.dates import format_date
+
+    from hackathon.results.pdf import CertificateDocument, certificate_pdf
+
+    title, lines = _certificate_lines(certificate)
+    link = url_for("results.verify_certificate", code=certificate.code, _external=True)
+    return certificate_pdf(CertificateDocument(
+        title=title, name=certificate.user.name, lines=lines,
+        issued=_("Issued on %(date)s", date=format_date(certificate.issued_at.date(), "long", locale=_locale())),
+        verify=_("Check this certificate at %(link)s", link=link)))
+
+
+@bp.route("/certificates/<code>", endpoint="verify_certificate")
+def verify_certificate(code: str):
+    """Anyone may check a certificate by its code: who, which event, what."""
+    certificate = services.certificate_by_code(code)
+    if certificate is None or services.published(certificate.event) is None:
+        abort(404)
+    title, lines = _certificate_lines(certificate)
+    return render_template("results/certificate.html", certificate=certificate, title=title, lines=lines)
