@@ -170,6 +170,17 @@ def import_scores_command(event_slug: str, round_id: int, csv_file) -> None:
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged")
 
 
+@judging_cli.command("pitch-reminders")
+def pitch_reminders_command() -> None:
+    """Mail the teams whose published pitch slot is near (run it from cron every few minutes)."""
+    from hackathon.database import utcnow
+    from hackathon.judging.schedule import send_reminders
+
+    if not current_app.config.get("SERVER_NAME"):
+        raise click.ClickException("Set SERVER_NAME (and PREFERRED_URL_SCHEME) so that the mails carry links.")
+    click.echo(f"{send_reminders(utcnow())} reminders queued")
+
+
 results_cli = AppGroup("results", help="Results: publishing at the time the organisers chose.")
 
 

@@ -12,5 +12,5 @@ from hackathon.teams.models import Team, TeamInvitation, TeamMember  # noqa: F40
 from hackathon.submissions.models import (Attachment, DeadlineExemption, StoredBlob, Submission,  # noqa: F401
                                           SubmissionSettings, SubmissionVersion)
 from hackathon.judging.models import (JudgingCriterion, JudgingRound, JurorAssignment, JurorConflict,  # noqa: F401
-                                      ScoreSheet, ShortlistEntry)
+                                      PitchSchedule, PitchSlot, ScoreSheet, ShortlistEntry)
 from hackathon.results.models import Award, AwardWinner, Certificate, ResultSettings  # noqa: F401,E402

@@ -247,3 +247,24 @@ class ImportForm(BaseForm):
     file = _FileField(_l("CSV file"), description=_l("Header: juror_email,team, then one column per criterion "
                                                      "(its name), then comment. One row per sheet."))
     submit = SubmitField(_l("Import the sheets"))
+
+
+class ScheduleForm(BaseForm):
+    starts_at = DateTimeLocalField(_l("First pitch starts (event time)"), validators=[required()],
+                                   format="%Y-%m-%dT%H:%M")
+    pitch_minutes = IntegerField(_l("Pitch (minutes)"), validators=[required(), number_range(1, 120)], default=5)
+    qa_minutes = IntegerField(_l("Questions (minutes)"), validators=[optional(), number_range(0, 120)], default=3)
+    changeover_minutes = IntegerField(_l("Changeover (minutes)"), validators=[optional(), number_range(0, 60)],
+                                      default=2)
+    order = SelectField(_l("Order"), choices=options([
+        ("shortlist", _l("The shortlist's order (best first)")), ("reverse", _l("The reverse (best last)")),
+        ("random", _l("Random (the seed below keeps it)"))]))
+    seed = IntegerField(_l("Seed"), validators=[optional(), number_range(0, 2_000_000_000)], default=0)
+    break_after = IntegerField(_l("A break after every … teams"), validators=[optional(), number_range(0, 100)],
+                               default=0, description=_l("0: no breaks."))
+    break_minutes = IntegerField(_l("Break (minutes)"), validators=[optional(), number_range(0, 240)], default=0)
+    call_link = StringField(_l("Video call link"), validators=[optional(), length(500)],
+                            render_kw={"inputmode": "url"}, description=_l("Teams and jurors join here."))
+    reminder_hours = IntegerField(_l("Remind teams this many hours before their slot"),
+                                  validators=[required(), number_range(1, 168)], default=24)
+    submit = SubmitField(_l("Plan the schedule"))

@@ -169,3 +169,47 @@ class ShortlistEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     submission: Mapped[Submission] = relationship()
+
+
+class PitchSchedule(TimestampMixin, db.Model):
+    """How a pitch round runs: when it starts, the lengths of a slot, the order (kept seed), the call link, and
+    the live state (the team on stage and when its timer started)."""
+
+    __tablename__ = "pitch_schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("judging_rounds.id", ondelete="CASCADE"), unique=True)
+    starts_at: Mapped[datetime]
+    pitch_minutes: Mapped[int] = mapped_column(default=5)
+    qa_minutes: Mapped[int] = mapped_column(default=3)
+    changeover_minutes: Mapped[int] = mapped_column(default=2)
+    order: Mapped[str] = mapped_column(String(16), default="shortlist")  # shortlist | reverse | random
+    seed: Mapped[int] = mapped_column(default=0)
+    break_after: Mapped[int] = mapped_column(default=0)
+    break_minutes: Mapped[int] = mapped_column(default=0)
+    call_link: Mapped[str] = mapped_column(String(500), default="")
+    reminder_hours: Mapped[int] = mapped_column(default=24)
+    published_at: Mapped[datetime | None]
+    # Live: the slot on stage (its position) and when the organiser started its timer.
+    current_position: Mapped[int | None]
+    timer_started_at: Mapped[datetime | None]
+
+    round: Mapped[JudgingRound] = relationship()
+
+
+class PitchSlot(db.Model):
+    """One team's time on stage."""
+
+    __tablename__ = "pitch_slots"
+    __table_args__ = (UniqueConstraint("round_id", "submission_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("judging_rounds.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    starts_at: Mapped[datetime]
+    pitch_ends_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+
+    submission: Mapped[Submission] = relationship()

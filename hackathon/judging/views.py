@@ -18,7 +18,7 @@ from hackathon.extensions import csrf, db
 from hackathon.forms import EmptyForm
 from hackathon.judging import bp
 from hackathon.judging import scoring, services
-from hackathon.judging.forms import (ConflictForm, ImportForm, StandingConflictForm, UnlockForm, criterion_form, round_form, sheet_form,
+from hackathon.judging.forms import (ConflictForm, ImportForm, ScheduleForm, StandingConflictForm, UnlockForm, criterion_form, round_form, sheet_form,
                                      sorted_levels)
 from hackathon.judging.models import JudgingRound, JurorAssignment, SheetStatus
 from hackathon.permissions import can_judge, can_manage_judging, event_route
@@ -492,3 +492,107 @@ def withdraw_conflict(event: Event, conflict_id: int):
         abort(404)
     flash(_("The declaration is withdrawn. Organisers decide whether to assign you again."), "success")
     return redirect(url_for("judging.my_conflicts", slug=event.slug))
+
+
+# --- pitch day ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/schedule", methods=["GET", "POST"], endpoint="schedule")
+@event_route(can_manage_judging)
+def schedule_page(event: Event, round_id: int):
+    from hackathon.judging import schedule as pitch_day
+
+    judging_round = _round(event, round_id)
+    current, slots = pitch_day.schedule_of(judging_round)
+    form = ScheduleForm()
+    if request.method == "GET" and current is not None:
+        form = ScheduleForm(formdata=None, obj=current)
+        form.starts_at.data = to_local(current.starts_at, event.timezone)
+    if form.validate_on_submit():
+        try:
+            pitch_day.save_schedule(
+                current_user, event, judging_round, starts_at=to_utc(form.starts_at.data, event.timezone),
+                pitch_minutes=form.pitch_minutes.data, qa_minutes=form.qa_minutes.data or 0,
+                changeover_minutes=form.changeover_minutes.data or 0, order=form.order.data,
+                seed=form.seed.data or 0, break_after=form.break_after.data or 0,
+                break_minutes=form.break_minutes.data or 0, call_link=(form.call_link.data or "").strip(),
+                reminder_hours=form.reminder_hours.data)
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            flash(_("The schedule is planned. Publish it to tell the teams."), "success")
+            return redirect(url_for("judging.schedule", slug=event.slug, round_id=round_id))
+    return render_template("judging/schedule.html", event=event, round=judging_round, schedule=current,
+                           slots=slots, form=form, button_form=EmptyForm(formdata=None),
+                           name=services.round_name(judging_round, _locale()))
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/schedule/publish", methods=["POST"],
+          endpoint="publish_schedule")
+@event_route(can_manage_judging)
+def publish_schedule(event: Event, round_id: int):
+    from hackathon.judging import schedule as pitch_day
+
+    judging_round = _round(event, round_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        mails = pitch_day.publish_schedule(current_user, event, judging_round, utcnow())
+    except DomainError as error:
+        _flash_error(error)
+    else:
+        flash(_("The schedule is published; %(n)d people are told by mail.", n=mails), "success")
+    return redirect(url_for("judging.schedule", slug=event.slug, round_id=round_id))
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/schedule.ics", endpoint="schedule_ics")
+@event_route(can_manage_judging)
+def schedule_ics(event: Event, round_id: int):
+    from hackathon.judging import schedule as pitch_day
+
+    judging_round = _round(event, round_id)
+    current, slots = pitch_day.schedule_of(judging_round)
+    if current is None:
+        abort(404)
+    name = f"{event.title} — {services.round_name(judging_round, _locale())}"
+    return _calendar_response(pitch_day.calendar(event, [(judging_round, current, s) for s in slots], name,
+                                                 utcnow()), f"{event.slug}-pitch.ics")
+
+
+def _calendar_response(text: str, filename: str) -> Response:
+    response = Response(text, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _my_team_id(event: Event) -> int | None:
+    from hackathon.teams.models import TeamMember
+
+    return db.session.scalar(select(TeamMember.team_id).where(TeamMember.event_id == event.id,
+                                                              TeamMember.user_id == current_user.id))
+
+
+@bp.route("/events/<slug>/pitch", endpoint="my_pitch")
+@event_route(lambda user, event: True)
+def my_pitch(event: Event):
+    """A team member's pitch slot(s), in the event's time, in UTC and (with JavaScript) in their own time."""
+    from hackathon.judging import schedule as pitch_day
+
+    team_id = _my_team_id(event)
+    entries = pitch_day.slots_of_team(event, team_id) if team_id is not None else []
+    if not entries:
+        abort(404)
+    return render_template("judging/my_pitch.html", event=event, entries=entries,
+                           name=lambda r: services.round_name(r, _locale()))
+
+
+@bp.route("/events/<slug>/pitch.ics", endpoint="my_pitch_ics")
+@event_route(lambda user, event: True)
+def my_pitch_ics(event: Event):
+    from hackathon.judging import schedule as pitch_day
+
+    team_id = _my_team_id(event)
+    entries = pitch_day.slots_of_team(event, team_id) if team_id is not None else []
+    if not entries:
+        abort(404)
+    return _calendar_response(pitch_day.calendar(event, entries, event.title, utcnow()), f"{event.slug}-my-pitch.ics")

@@ -1,0 +1,113 @@
+"""Pitch day through the test client: planning and publishing the schedule, teams seeing their slot with an
+iCalendar file, reminders once, and who may use each route."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from hackathon.audit import AuditEntry
+from hackathon.database import utcnow
+from hackathon.extensions import db
+from hackathon.judging.models import JudgingRound, PitchSchedule, PitchSlot, ShortlistEntry
+from tests.submissions_support import *  # noqa: F401,F403  (fixtures client_for, subs, files_dir)
+from tests.submissions_support import statuses, text, walk
+from tests.test_judging import BASE, jury  # noqa: F401
+
+
+@pytest.fixture
+def final(jury):
+    """A pitch round whose projects are the published shortlist of the screening: both teams."""
+    for position, project in enumerate((jury.project, jury.other_project)):
+        db.session.add(ShortlistEntry(round_id=jury.round.id, submission_id=project.id, position=position,
+                                      origin="proposed"))
+    jury.round.shortlist_published_at = utcnow()
+    jury.pitch = JudgingRound(event_id=jury.event.id, name={"en": "Pitch"}, position=1, project_source="shortlist",
+                              source_round_id=jury.round.id, assign_all=True)
+    db.session.add(jury.pitch)
+    db.session.commit()
+    jury.ids = {**jury.ids, "pitch": jury.pitch.id}
+    jury.reset = lambda: jury.ids
+    return jury
+
+
+PLAN = {"starts_at": "2030-07-10T14:00", "pitch_minutes": "5", "qa_minutes": "3", "changeover_minutes": "2",
+        "order": "shortlist", "seed": "0", "reminder_hours": "24", "call_link": "https://meet.example.org/pitch"}
+ORGANISERS = statuses(403, organiser=200, admin=200)
+ROUTES = [
+    ("GET", BASE + "/judging/{pitch}/schedule", None, ORGANISERS),
+    ("POST", BASE + "/judging/{pitch}/schedule", lambda ids: PLAN, statuses(403, organiser=302, admin=302)),
+    ("POST", BASE + "/judging/{pitch}/schedule/publish", None, statuses(403, organiser=302, admin=302)),
+    ("GET", BASE + "/judging/{pitch}/schedule.ics", None, statuses(403, organiser=404, admin=404)),
+    ("GET", BASE + "/pitch", None, statuses(404)),
+    ("GET", BASE + "/pitch.ics", None, statuses(404)),
+]
+
+
+@pytest.mark.parametrize("method, path, data, expected", ROUTES, ids=[f"{m} {p}" for m, p, _d, _e in ROUTES])
+def test_who_may_use_each_route(final, client_for, method, path, data, expected):
+    walk(final, client_for, method, path, data, expected)
+
+
+def test_the_organiser_plans_and_publishes_and_teams_see_their_slot(final, client_for, outbox):
+    organiser = client_for(final.users["organiser"])
+    url = f"{BASE}/judging/{final.pitch.id}/schedule"
+    assert organiser.post(url, data=PLAN).status_code == 302
+    slots = db.session.scalars(select(PitchSlot).order_by(PitchSlot.position)).all()
+    assert [s.submission_id for s in slots] == [final.project.id, final.other_project.id]
+    assert slots[0].starts_at.hour == 8 and (slots[1].starts_at - slots[0].starts_at) == timedelta(minutes=10)
+    member = client_for(final.users["participant"])
+    assert member.get(BASE + "/pitch").status_code == 404  # not published yet
+    organiser.post(url + "/publish")
+    mails = [m for m in outbox() if m.template == "pitch_slot"]
+    assert {m.to_address for m in mails} == {final.users[n].email for n in ("participant", "teammate",
+                                                                             "other_participant")}
+    assert "2:00" in mails[0].body_text and "Asia/Bishkek" in mails[0].body_text and "08:00 UTC" in mails[0].body_text
+    page = text(member.get(BASE + "/pitch"))
+    assert "Taza Suu" in page and "2:00" in page and "Asia/Bishkek" in page and "meet.example.org" in page
+    assert "Clean Air" not in page  # only their own slot
+    calendar = member.get(BASE + "/pitch.ics")
+    assert calendar.mimetype == "text/calendar" and b"DTSTART:20300710T080000Z" in calendar.data
+    assert calendar.data.count(b"BEGIN:VEVENT") == 1
+    full = organiser.get(url + ".ics")
+    assert full.data.count(b"BEGIN:VEVENT") == 2
+    assert client_for(final.users["stranger"]).get(BASE + "/pitch").status_code == 404
+    # Re-planning at random with a seed keeps it reproducible and unpublishes until published again.
+    organiser.post(url, data=PLAN | {"order": "random", "seed": "7"})
+    first = [s.submission_id for s in db.session.scalars(select(PitchSlot).order_by(PitchSlot.position))]
+    organiser.post(url, data=PLAN | {"order": "random", "seed": "7"})
+    assert [s.submission_id for s in db.session.scalars(select(PitchSlot).order_by(PitchSlot.position))] == first
+    assert db.session.scalar(select(PitchSchedule)).published_at is None
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "judging.schedule_planned"))
+
+
+def test_bad_schedules_are_refused_politely(final, client_for):
+    organiser = client_for(final.users["organiser"])
+    url = f"{BASE}/judging/{final.pitch.id}/schedule"
+    for data, message in ((PLAN | {"pitch_minutes": "0"}, "Enter a number between 1 and 120"),
+                          (PLAN | {"order": "alphabetical"}, "Not a valid choice"),
+                          (PLAN | {"call_link": "javascript:alert(1)"}, "must start with https://"),
+                          (PLAN | {"starts_at": "tomorrow"}, "Not a valid datetime")):
+        response = organiser.post(url, data=data, follow_redirects=True)
+        assert response.status_code == 200 and message in text(response), data
+    assert db.session.scalar(select(PitchSlot)) is None
+    # A round without projects (its shortlist is not published) cannot be planned.
+    db.session.execute(ShortlistEntry.__table__.delete())
+    db.session.commit()
+    assert "no projects yet" in text(organiser.post(url, data=PLAN, follow_redirects=True))
+
+
+def test_reminders_go_once_within_the_window(final, client_for, outbox, app):
+    from hackathon.judging.schedule import send_reminders
+
+    organiser = client_for(final.users["organiser"])
+    url = f"{BASE}/judging/{final.pitch.id}/schedule"
+    organiser.post(url, data=PLAN)
+    organiser.post(url + "/publish")
+    first = db.session.scalar(select(PitchSlot).order_by(PitchSlot.position))
+    with app.test_request_context():
+        assert send_reminders(first.starts_at - timedelta(hours=30)) == 0  # too early
+        assert send_reminders(first.starts_at - timedelta(hours=2)) == 3  # both slots are within 24 h
+        assert send_reminders(first.starts_at - timedelta(hours=1)) == 0  # once
+    assert sum(1 for m in outbox() if m.template == "pitch_reminder") == 3
