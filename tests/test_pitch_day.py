@@ -10,7 +10,8 @@ from sqlalchemy import select
 from hackathon.audit import AuditEntry
 from hackathon.database import utcnow
 from hackathon.extensions import db
-from hackathon.judging.models import JudgingRound, PitchSchedule, PitchSlot, ShortlistEntry
+from hackathon.judging.models import (JudgingCriterion, JudgingRound, JurorAssignment, PitchSchedule, PitchSlot,
+                                      ScoreSheet, SheetStatus, ShortlistEntry)
 from tests.submissions_support import *  # noqa: F401,F403  (fixtures client_for, subs, files_dir)
 from tests.submissions_support import statuses, text, walk
 from tests.test_judging import BASE, jury  # noqa: F401
@@ -42,6 +43,11 @@ ROUTES = [
     ("GET", BASE + "/judging/{pitch}/schedule.ics", None, statuses(403, organiser=404, admin=404)),
     ("GET", BASE + "/pitch", None, statuses(404)),
     ("GET", BASE + "/pitch.ics", None, statuses(404)),
+    ("GET", BASE + "/judging/{pitch}/live", None, ORGANISERS),
+    ("POST", BASE + "/judging/{pitch}/live/next", None, statuses(403, organiser=302, admin=302)),
+    ("POST", BASE + "/judging/{pitch}/live/previous", None, statuses(403, organiser=302, admin=302)),
+    ("POST", BASE + "/judging/{pitch}/live/timer", None, statuses(403, organiser=302, admin=302)),
+    ("GET", BASE + "/jury/{pitch}/live", None, statuses(403, juror=200)),
 ]
 
 
@@ -111,3 +117,70 @@ def test_reminders_go_once_within_the_window(final, client_for, outbox, app):
         assert send_reminders(first.starts_at - timedelta(hours=2)) == 3  # both slots are within 24 h
         assert send_reminders(first.starts_at - timedelta(hours=1)) == 0  # once
     assert sum(1 for m in outbox() if m.template == "pitch_reminder") == 3
+
+
+def plain(response) -> str:
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+def plan_and_stage(world, client_for):
+    organiser = client_for(world.users["organiser"])
+    url = f"{BASE}/judging/{world.pitch.id}/schedule"
+    organiser.post(url, data=PLAN)
+    organiser.post(url + "/publish")
+    world.pitch.opens_at, world.pitch.closes_at = utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=3)
+    for juror in ("juror", "juror2"):
+        for project in (world.project, world.other_project):
+            db.session.add(JurorAssignment(round_id=world.pitch.id, juror_id=world.users[juror].id,
+                                           submission_id=project.id))
+    db.session.commit()
+    return organiser
+
+
+def test_the_live_console_and_the_jurors_phone_view(final, client_for):
+    organiser = plan_and_stage(final, client_for)
+    console = f"{BASE}/judging/{final.pitch.id}/live"
+    assert "No team is on stage yet" in text(organiser.get(console))
+    organiser.post(console + "/next")
+    organiser.post(console + "/timer")
+    page = plain(organiser.get(console))
+    assert "On stage: Taza Suu" in page and "Time left" in page and "not started" in page
+    assert 'http-equiv="refresh"' in organiser.get(console).get_data(as_text=True)
+    # The juror's phone view: the team on stage and its sheet; typing saves drafts (204, no page).
+    juror = client_for(final.users["juror"])
+    live = f"{BASE}/jury/{final.pitch.id}/live"
+    page = juror.get(live).get_data(as_text=True)
+    assert "Taza Suu" in page and "data-autosave" in page and "sheet-autosave.js" in page
+    sheet_url = f"{BASE}/jury/{final.pitch.id}/{final.project.id}"
+    criterion = final.criteria[0]
+    pitch_criteria = [JudgingCriterion(round_id=final.pitch.id, position=0, name={"en": "Pitch"}, weight=1)]
+    db.session.add_all(pitch_criteria)
+    db.session.commit()
+    field = f"criterion_{pitch_criteria[0].id}"
+    response = juror.post(sheet_url, data={field: "7", "comment_to_team": "Clear"}, headers={"X-Autosave": "1"})
+    assert response.status_code == 204 and not response.data
+    sheet = db.session.scalar(select(ScoreSheet).where(ScoreSheet.round_id == final.pitch.id))
+    assert sheet.status == SheetStatus.draft and sheet.scores == {str(pitch_criteria[0].id): 7}
+    # A bad value while typing is not saved and not an error page; an autosave never submits.
+    assert juror.post(sheet_url, data={field: "70"}, headers={"X-Autosave": "1"}).status_code == 422
+    juror.post(sheet_url, data={field: "8", "submit_sheet": "y"}, headers={"X-Autosave": "1"})
+    db.session.expire_all()
+    assert db.session.get(ScoreSheet, sheet.id).status == SheetStatus.draft
+    # The draft is on the page on return; submitting from the live view comes back to it.
+    assert 'value="8"' in juror.get(live).get_data(as_text=True)
+    response = juror.post(sheet_url, data={field: "8", "submit_sheet": "y", "return": "live"})
+    assert response.status_code == 302 and response.location.endswith(live)
+    assert "submitted" in text(organiser.get(console))
+    assert criterion.round_id == final.round.id  # the screening's criteria are untouched
+    # A juror conflicted with the team on stage is told so, with no sheet.
+    db.session.execute(JurorAssignment.__table__.delete().where(JurorAssignment.juror_id == final.users["juror2"].id))
+    db.session.commit()
+    page = text(client_for(final.users["juror2"]).get(live))
+    assert "You do not score this team" in page and "data-autosave" not in page
+    # Moving on: the next team, the timer waiting; never past the last slot.
+    for _ in range(3):
+        organiser.post(console + "/next")
+    page = plain(organiser.get(console))
+    assert "On stage: Clean Air" in page and "(2 / 2)" in page and "The timer has not started" in page

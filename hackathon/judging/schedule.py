@@ -149,3 +149,57 @@ def calendar(event: Event, entries: list[tuple[JudgingRound, PitchSchedule, Pitc
                         _("Pitch: %(team)s", team=slot.submission.team.name), slot.starts_at, slot.ends_at,
                         (_("Call: %(link)s", link=schedule.call_link) if schedule.call_link else ""))
                        for _round, schedule, slot in entries], calendar_name=name, stamp=now)
+
+
+# --- live ------------------------------------------------------------------------------------------------------
+
+
+class LiveState:
+    """The pitch round on stage: the current slot, the timer and, for the organiser, each juror's sheet for the
+    team on stage (none, draft, submitted) — one read of the slots and one of the sheets."""
+
+    def __init__(self, judging_round: JudgingRound, now: datetime):
+        from hackathon.judging.models import JurorAssignment, ScoreSheet
+
+        self.schedule, self.slots = schedule_of(judging_round)
+        position = self.schedule.current_position if self.schedule else None
+        self.current = next((s for s in self.slots if s.position == position), None)
+        self.next = next((s for s in self.slots if position is not None and s.position == position + 1), None)
+        self.timer_ends_at = (self.schedule.timer_started_at + timedelta(minutes=self.schedule.pitch_minutes)
+                              if self.schedule and self.schedule.timer_started_at and self.current else None)
+        self.seconds_left = max(0, int((self.timer_ends_at - now).total_seconds())) if self.timer_ends_at else None
+        self.jurors: list[tuple[User, str]] = []
+        if self.current is not None:
+            statuses = dict(db.session.execute(
+                select(ScoreSheet.juror_id, ScoreSheet.status).where(
+                    ScoreSheet.round_id == judging_round.id, ScoreSheet.submission_id == self.current.submission_id)
+            ).all())
+            assigned = db.session.execute(
+                select(User).join(JurorAssignment, JurorAssignment.juror_id == User.id).where(
+                    JurorAssignment.round_id == judging_round.id,
+                    JurorAssignment.submission_id == self.current.submission_id).order_by(User.name)).scalars()
+            self.jurors = [(juror, statuses[juror.id].value if juror.id in statuses else "none")
+                           for juror in assigned]
+
+
+def move_on_stage(actor: User, event: Event, judging_round: JudgingRound, step: int) -> None:
+    """The organiser puts the next (or previous) team on stage; its timer waits for a start."""
+    if not can_manage_event(actor, event):
+        raise NotAllowed()
+    schedule, slots = schedule_of(judging_round)
+    if schedule is None or not slots:
+        raise DomainError(_("Plan the schedule first."))
+    position = (schedule.current_position or 0) + step
+    schedule.current_position = min(max(position, 1), len(slots))
+    schedule.timer_started_at = None
+    db.session.commit()
+
+
+def start_timer(actor: User, event: Event, judging_round: JudgingRound, now: datetime) -> None:
+    if not can_manage_event(actor, event):
+        raise NotAllowed()
+    schedule, _slots = schedule_of(judging_round)
+    if schedule is None or schedule.current_position is None:
+        raise DomainError(_("Put a team on stage first."))
+    schedule.timer_started_at = now
+    db.session.commit()

@@ -414,10 +414,13 @@ def sheet(event: Event, round_id: int, submission_id: int):
         return _sheet_page(event, judging_round, submission,
                            sheet_form(judging_round, lambda c: services.criterion_name(c, _locale()), sheet=existing))
     form = sheet_form(judging_round, lambda c: services.criterion_name(c, _locale()), formdata=request.form)
+    autosave = request.headers.get("X-Autosave") == "1"
     if not form.validate():
+        if autosave:  # the page keeps what was typed; the juror sees the problem when saving by hand
+            return Response(status=422)
         # An expired CSRF token (a sheet open for hours) lands here too: the values are shown again, kept.
         return _sheet_page(event, judging_round, submission, form)
-    submit = bool(form.submit_sheet.data)
+    submit = bool(form.submit_sheet.data) and not autosave
     scores = {c.id: getattr(form, f"criterion_{c.id}").data for c in judging_round.criteria}
     try:
         services.save_sheet(current_user, event, judging_round, submission_id, scores=scores,
@@ -428,10 +431,17 @@ def sheet(event: Event, round_id: int, submission_id: int):
     except NotAllowed:
         raise
     except DomainError as error:
+        if autosave:
+            db.session.rollback()
+            return Response(status=409)
         _flash_error(error)
         return _sheet_page(event, judging_round, submission, form)
+    if autosave:
+        return Response(status=204)
     flash(_("Your sheet is submitted. You can change it until the round closes.") if submit
           else _("Your draft is saved."), "success")
+    if request.form.get("return") == "live":
+        return redirect(url_for("judging.live_juror", slug=event.slug, round_id=round_id))
     return redirect(url_for("judging.sheet", slug=event.slug, round_id=round_id, submission_id=submission_id))
 
 
@@ -596,3 +606,56 @@ def my_pitch_ics(event: Event):
     if not entries:
         abort(404)
     return _calendar_response(pitch_day.calendar(event, entries, event.title, utcnow()), f"{event.slug}-my-pitch.ics")
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/live", endpoint="live")
+@event_route(can_manage_judging)
+def live(event: Event, round_id: int):
+    """The organiser's pitch-day console: the team on stage, its timer, who has submitted (refresh is enough)."""
+    from hackathon.judging.schedule import LiveState
+
+    judging_round = _round(event, round_id)
+    return render_template("judging/live.html", event=event, round=judging_round,
+                           state=LiveState(judging_round, utcnow()), button_form=EmptyForm(formdata=None),
+                           name=services.round_name(judging_round, _locale()))
+
+
+@bp.route("/events/<slug>/judging/<int:round_id>/live/<any(next, previous, timer):action>", methods=["POST"],
+          endpoint="live_action")
+@event_route(can_manage_judging)
+def live_action(event: Event, round_id: int, action: str):
+    from hackathon.judging import schedule as pitch_day
+
+    judging_round = _round(event, round_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "timer":
+            pitch_day.start_timer(current_user, event, judging_round, utcnow())
+        else:
+            pitch_day.move_on_stage(current_user, event, judging_round, 1 if action == "next" else -1)
+    except DomainError as error:
+        _flash_error(error)
+    return redirect(url_for("judging.live", slug=event.slug, round_id=round_id))
+
+
+@bp.route("/events/<slug>/jury/<int:round_id>/live", endpoint="live_juror")
+@event_route(can_judge)
+def live_juror(event: Event, round_id: int):
+    """A juror's pitch view on a phone: the team on stage, its timer and that team's sheet (drafts save while
+    typing; a lost connection keeps the typing in the browser and the last draft on the server)."""
+    from hackathon.judging.schedule import LiveState
+
+    judging_round = _round(event, round_id)
+    state = LiveState(judging_round, utcnow())
+    form, existing, assigned = None, None, False
+    if state.current is not None:
+        queue = services.juror_queue(current_user, judging_round)
+        existing = next((s for a, s in queue if a.submission_id == state.current.submission_id), None)
+        assigned = any(a.submission_id == state.current.submission_id for a, _s in queue)
+        if assigned:
+            form = sheet_form(judging_round, lambda c: services.criterion_name(c, _locale()), sheet=existing)
+    return render_template("judging/live_juror.html", event=event, round=judging_round, state=state, form=form,
+                           sheet=existing, assigned=assigned, name=services.round_name(judging_round, _locale()),
+                           rubric=lambda c: sorted_levels(services.localised(c.rubric, _locale()) or {}),
+                           open=services.is_open(judging_round, utcnow()), submitted=SheetStatus.submitted)
