@@ -284,3 +284,41 @@ def test_certificates_for_every_participant_with_a_verification_link(judged, cli
     assert client_for(judged.users["participant"]).get(BASE + "/results/certificate.pdf").status_code == 404
     # Certificates need published results.
     assert "Publish the results first" in runner.invoke(args=["results", "certificates", "hack"]).output
+
+
+def test_the_gallery_shows_the_awards_a_project_won(judged, client_for):
+    organiser = client_for(judged.users["organiser"])
+    page = organiser.get(BASE + f"/gallery/{judged.project.id}").get_data(as_text=True)
+    assert "gallery-awards" not in page  # nothing before the results
+    publish_now(judged, client_for)
+    judged.project.show_in_gallery = True
+    db.session.commit()
+    page = client_for(None).get(BASE + f"/gallery/{judged.project.id}").get_data(as_text=True)
+    assert "gallery-awards" in page and "First place" in page
+    other = client_for(None).get(BASE + f"/gallery/{judged.other_project.id}")
+    assert "gallery-awards" not in other.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/results", "/results/manage", "/results/feedback/{team}"])
+def test_results_pages_run_a_constant_number_of_queries(judged, client_for, make_user, path):
+    from tests.submissions_support import add_team, counting_queries, reset_caches
+    from tests.test_judging import submitted
+
+    organiser = client_for(judged.users["organiser"])
+    publish_now(judged, client_for)
+    url = BASE + path.format(team=judged.team.id)
+
+    def queries() -> int:
+        reset_caches()
+        with counting_queries() as statements:
+            assert organiser.get(url).status_code == 200
+        return len(statements)
+
+    few = queries()
+    organiser.post(BASE + "/results/unpublish", data={"reason": "more teams"})
+    for number in range(12):
+        project = submitted(add_team(judged.event, f"Team {number}", make_user()), f"Project {number}")
+        for juror in ("juror", "juror2", "juror3"):
+            score(judged, juror, project, 1 + number % 9)
+    organiser.post(BASE + "/results/publish", data={"confirm": "y"})
+    assert queries() == few

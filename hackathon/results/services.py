@@ -314,8 +314,12 @@ def _feedback(event: Event, view: FinalView) -> dict[str, Any]:
 
 def team_feedback(event: Event, snapshot: dict[str, Any], team_id: int) -> dict[str, Any] | None:
     """What a team reads after the results: its project, rounds, final rank (if shown) and awards."""
-    project_id = db.session.scalar(select(Submission.id).where(Submission.event_id == event.id,
-                                                               Submission.team_id == team_id))
+    from sqlalchemy.orm import joinedload
+
+    submission = db.session.scalar(select(Submission).where(Submission.event_id == event.id,
+                                                            Submission.team_id == team_id)
+                                   .options(joinedload(Submission.team)))
+    project_id = submission.id if submission is not None else None
     if project_id is None or str(project_id) not in snapshot.get("feedback", {}):
         return None
     entry = next((e for e in snapshot.get("ranking", []) if e["project_id"] == project_id), None)
@@ -323,7 +327,6 @@ def team_feedback(event: Event, snapshot: dict[str, Any], team_id: int) -> dict[
     rounds = [{**r, "comments": [{"juror": c["juror"] if names else None, "text": c["text"]} for c in r["comments"]],
                "rank": r["rank"] if snapshot.get("show_rank_in_feedback") else None}
               for r in snapshot["feedback"][str(project_id)]["rounds"]]
-    submission = db.session.get(Submission, project_id)
     return {"project_id": project_id, "team": submission.team.name, "title": submission.title, "rounds": rounds,
             "final_rank": entry["rank"] if entry and snapshot.get("show_rank_in_feedback") else None,
             "finalists": len(snapshot.get("ranking", [])),
@@ -481,3 +484,12 @@ def certificate_by_code(code: str):
     if not code or len(code) > 32:
         return None
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def awards_won(event: Event, project_id: int, locale: str) -> list[str]:
+    """The names (in `locale`) of the awards a project won in the published results; none before."""
+    settings = published(event)
+    if settings is None:
+        return []
+    return [judging.localised(award["name"], locale) or "" for award in settings.snapshot.get("awards", [])
+            if any(w["project_id"] == project_id for w in award["winners"])]

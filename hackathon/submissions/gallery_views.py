@@ -54,7 +54,11 @@ def gallery_project(event: Event, submission_id: int):
         submission, team, project = services.gallery_project(event, submission_id)
     except NotFound:
         abort(404)
-    # Awards arrive with the results: until then there are none to show (no placeholder data).
-    awards: list = []
+    # The awards this project won in the published results (none before they are published).
+    from flask_babel import get_locale
+
+    from hackathon.results.services import awards_won
+
+    awards = awards_won(event, submission.id, str(get_locale()))
     return render_template("submissions/gallery/project.html", event=event, submission=submission, team=team,
                            project=project, preview=preview, awards=awards)
