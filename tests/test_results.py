@@ -59,6 +59,8 @@ ROUTES = [
     ("GET", BASE + "/results/feedback/{team}", None, statuses(404)),
     ("GET", BASE + "/results/feedback/{team}.pdf", None, statuses(404)),
     ("POST", BASE + "/results/certificates", None, statuses(403, organiser=302, admin=302)),
+    ("GET", BASE + "/results/export.csv", None, statuses(403, organiser=200, admin=200)),
+    ("GET", BASE + "/results/export.json", None, statuses(403, organiser=200, admin=200)),
     ("GET", BASE + "/results/certificate.pdf", None, statuses(404)),
     ("GET", "/certificates/not-a-code", None, statuses(404, anonymous=404)),
 ]
@@ -322,3 +324,22 @@ def test_results_pages_run_a_constant_number_of_queries(judged, client_for, make
             score(judged, juror, project, 1 + number % 9)
     organiser.post(BASE + "/results/publish", data={"confirm": "y"})
     assert queries() == few
+
+
+def test_the_results_export_as_csv_and_json(judged, client_for):
+    import csv
+    import io
+    import json
+
+    judged.other_team.name = "=HYPERLINK(\"http://evil\")"
+    db.session.commit()
+    organiser = publish_now(judged, client_for)
+    judged.team.name = "Renamed later"
+    db.session.commit()
+    response = organiser.get(BASE + "/results/export.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:5] == ["rank", "tie", "team", "project", "score"] and rows[0][-1] == "awards"
+    assert rows[1][2] == "Taza Suu" and rows[1][-1] == "First place"  # the frozen snapshot's names
+    assert rows[2][2].startswith("'=HYPERLINK")  # a formula is neutralised
+    data = json.loads(organiser.get(BASE + "/results/export.json").data)
+    assert data["awards"][0]["winners"][0]["team"] == "Taza Suu" and str(judged.project.id) in data["feedback"]

@@ -341,3 +341,40 @@ def verify_certificate(code: str):
         abort(404)
     title, lines = _certificate_lines(certificate)
     return render_template("results/certificate.html", certificate=certificate, title=title, lines=lines)
+
+
+@bp.route("/events/<slug>/results/export.<any(csv, json):fmt>", endpoint="export")
+@event_route(can_manage_event)
+def export(event: Event, fmt: str):
+    """The published results (or, before, what would be published) as CSV (the ranking with each round's part
+    and the awards) or JSON (the whole snapshot, feedback included)."""
+    import json
+
+    from flask import Response
+
+    from hackathon.applications.export import csv_document
+
+    settings = services.published(event)
+    if settings is not None:
+        snapshot = settings.snapshot
+    else:
+        current = services.settings_of(event)
+        snapshot = services.build_snapshot(event, current, services.compute_final(event, current),
+                                           services.awards_of(event), utcnow())
+        db.session.rollback()
+    if fmt == "json":
+        response = Response(json.dumps(snapshot, ensure_ascii=False, indent=2), mimetype="application/json")
+    else:
+        round_ids = [r["id"] for r in snapshot["rounds"]]
+        won: dict[int, list[str]] = {}
+        for award in snapshot["awards"]:
+            for winner in award["winners"]:
+                won.setdefault(winner["project_id"], []).append(_localised(award["name"]))
+        header = ["rank", "tie", "team", "project", "score"] + [
+            f"z {_localised(r['name'])}" for r in snapshot["rounds"]] + ["awards"]
+        rows = [[e["rank"], "yes" if e["tied"] else "", e["team"], e["title"], e["score"]]
+                + [e["parts"].get(str(r), "") for r in round_ids] + ["; ".join(won.get(e["project_id"], []))]
+                for e in snapshot["ranking"]]
+        response = Response(csv_document(header, rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-results.{fmt}"'
+    return response
