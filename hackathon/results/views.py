@@ -59,6 +59,13 @@ def _fail(error: DomainError) -> None:
     flash(error.message, "error")
 
 
+def _flash_form_errors(form) -> None:
+    """These forms post from the results page and come back to it: their field errors come as messages."""
+    for field in form:
+        for error in field.errors:
+            flash(f"{field.label.text}: {error}", "error")
+
+
 def _back(event: Event):
     return redirect(url_for("results.manage", slug=event.slug))
 
@@ -90,9 +97,7 @@ def manage(event: Event):
 def save_settings(event: Event):
     form = _settings_form(event)
     if not form.validate_on_submit():
-        for field in form:
-            for error in field.errors:
-                flash(f"{field.label.text}: {error}", "error")
+        _flash_form_errors(form)
         return _back(event)
     try:
         services.save_settings(current_user, event, final_round_id=form.final_round_id(), weights=form.weights(),
@@ -111,9 +116,7 @@ def save_settings(event: Event):
 def add_award(event: Event):
     form = _award_form(event)
     if not form.validate_on_submit():
-        for field in form:
-            for error in field.errors:
-                flash(f"{field.label.text}: {error}", "error")
+        _flash_form_errors(form)
         return _back(event)
     try:
         services.save_award(current_user, event, kind=form.kind.data, place=form.place.data,
