@@ -276,7 +276,7 @@ def test_a_stale_form_shows_both_versions_and_loses_nothing(subs, client_for):
     # Saving deliberately on the new version works.
     assert second.post(EDIT, data=form(2, tagline="Typed by the second")).status_code == 302
     assert submission_of(subs.team).tagline == "Typed by the second"
-    assert [v.number for v in db.session.scalars(select(SubmissionVersion))] == [1, 2, 3]
+    assert [v.number for v in db.session.scalars(select(SubmissionVersion).order_by(SubmissionVersion.id))] == [1, 2, 3]
 
 
 def test_two_simultaneous_saves_one_wins(app, subs, request):
