@@ -91,6 +91,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(applications_cli)
     app.cli.add_command(judging_cli)
     app.cli.add_command(results_cli)
+    app.cli.add_command(events_cli)
 
 
 applications_cli = AppGroup("applications", help="Applications: confirmation deadlines and the waitlist.")
@@ -215,3 +216,73 @@ def certificates_command(event_slug: str) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"{event_slug}: {issued} certificates issued, {updated} updated")
+
+
+events_cli = AppGroup("events", help="Events: the archive of a whole event, out and back in.")
+
+
+def _files_archive(path: str) -> str:
+    base = path[:-5] if path.endswith(".json") else path
+    return f"{base}.files.zip"
+
+
+@events_cli.command("export")
+@click.argument("slug")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def export_event_command(slug: str, path: str) -> None:
+    """Write event SLUG to PATH (JSON), and its uploaded files to PATH's .files.zip beside it."""
+    import json
+    import zipfile
+
+    from sqlalchemy import select
+
+    from hackathon.events.archive import export_event
+    from hackathon.events.models import Event
+    from hackathon.extensions import db
+
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"No event {slug!r}.")
+    document, files = export_event(event.id)
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(document, out, ensure_ascii=False, indent=1)
+    if files:
+        with zipfile.ZipFile(_files_archive(path), "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for key, data in files.items():
+                archive.writestr(key, data)
+    rows = sum(len(rows) for rows in document["tables"].values())
+    click.echo(f"{slug}: {rows} rows, {len(document['users'])} people, {len(files)} files written to {path}")
+
+
+@events_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--slug", help="Import under this slug (when the archive's is taken here).")
+def import_event_command(path: str, slug: str | None) -> None:
+    """Restore an event archive (and its .files.zip beside it, if any) as a new event with new ids."""
+    import json
+    import os
+    import zipfile
+
+    from hackathon.events.archive import ArchiveError, import_event
+
+    try:
+        with open(path, encoding="utf-8") as source:
+            document = json.load(source)
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"Cannot read {path}: {error}") from None
+    files: dict[str, bytes] = {}
+    zipped = _files_archive(path)
+    if os.path.exists(zipped):
+        try:
+            with zipfile.ZipFile(zipped) as archive:
+                for info in archive.infolist():
+                    if info.file_size > 200 * 1024 * 1024:
+                        raise click.ClickException(f"{info.filename}: too large.")
+                    files[info.filename] = archive.read(info)
+        except zipfile.BadZipFile as error:
+            raise click.ClickException(f"{zipped}: {error}") from None
+    try:
+        event_id = import_event(document, files, slug=slug)
+    except ArchiveError as error:
+        raise click.ClickException("Nothing was imported:\n" + "\n".join(error.problems[:50])) from None
+    click.echo(f"Imported as event {event_id}.")
