@@ -184,3 +184,22 @@ def test_the_live_console_and_the_jurors_phone_view(final, client_for):
         organiser.post(console + "/next")
     page = plain(organiser.get(console))
     assert "On stage: Clean Air" in page and "(2 / 2)" in page and "The timer has not started" in page
+
+
+def test_no_pitch_scoring_outside_the_rounds_window(final, client_for):
+    organiser = plan_and_stage(final, client_for)
+    organiser.post(f"{BASE}/judging/{final.pitch.id}/live/next")
+    criterion = JudgingCriterion(round_id=final.pitch.id, position=0, name={"en": "Pitch"}, weight=1)
+    db.session.add(criterion)
+    final.pitch.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    juror = client_for(final.users["juror"])
+    page = plain(juror.get(f"{BASE}/jury/{final.pitch.id}/live"))
+    assert "The round is closed" in page and "data-autosave" not in page
+    sheet_url = f"{BASE}/jury/{final.pitch.id}/{final.project.id}"
+    assert juror.post(sheet_url, data={f"criterion_{criterion.id}": "7"},
+                      headers={"X-Autosave": "1"}).status_code == 409
+    response = juror.post(sheet_url, data={f"criterion_{criterion.id}": "7", "submit_sheet": "y"},
+                          follow_redirects=True)
+    assert response.status_code == 200 and db.session.scalar(
+        select(ScoreSheet).where(ScoreSheet.round_id == final.pitch.id)) is None

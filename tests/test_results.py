@@ -343,3 +343,19 @@ def test_the_results_export_as_csv_and_json(judged, client_for):
     assert rows[2][2].startswith("'=HYPERLINK")  # a formula is neutralised
     data = json.loads(organiser.get(BASE + "/results/export.json").data)
     assert data["awards"][0]["winners"][0]["team"] == "Taza Suu" and str(judged.project.id) in data["feedback"]
+
+
+def test_publishing_with_missing_sheets_needs_a_confirmation(jury, client_for):
+    # k = 2 in this round, but the second project has a single sheet.
+    score(jury, "juror", jury.project, 8)
+    score(jury, "juror2", jury.project, 7)
+    score(jury, "juror", jury.other_project, 5)
+    organiser = client_for(jury.users["organiser"])
+    assert "fewer sheets than planned" in text(organiser.get(BASE + "/results/manage"))
+    response = organiser.post(BASE + "/results/publish", data={}, follow_redirects=True)
+    assert "Confirm that you publish despite" in text(response) and services.published(jury.event) is None
+    organiser.post(BASE + "/results/publish", data={"confirm": "y"})
+    settings = services.published(jury.event)
+    assert settings is not None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "results.published"))
+    assert any("fewer sheets" in problem for problem in entry.after["confirmed_problems"])
