@@ -34,7 +34,7 @@ def final(jury):
 
 
 PLAN = {"starts_at": "2030-07-10T14:00", "pitch_minutes": "5", "qa_minutes": "3", "changeover_minutes": "2",
-        "order": "shortlist", "seed": "0", "reminder_hours": "24", "call_link": "https://meet.example.org/pitch"}
+        "order": "shortlist", "seed": "0", "reminder_hours": "24", "call_links": "https://meet.example.org/pitch"}
 ORGANISERS = statuses(403, organiser=200, admin=200)
 ROUTES = [
     ("GET", BASE + "/judging/{pitch}/schedule", None, ORGANISERS),
@@ -93,7 +93,7 @@ def test_bad_schedules_are_refused_politely(final, client_for):
     url = f"{BASE}/judging/{final.pitch.id}/schedule"
     for data, message in ((PLAN | {"pitch_minutes": "0"}, "Enter a number between 1 and 120"),
                           (PLAN | {"order": "alphabetical"}, "Not a valid choice"),
-                          (PLAN | {"call_link": "javascript:alert(1)"}, "must start with https://"),
+                          (PLAN | {"call_links": "https://ok.example.org\njavascript:alert(1)"}, "must start with https://"),
                           (PLAN | {"starts_at": "tomorrow"}, "Not a valid datetime")):
         response = organiser.post(url, data=data, follow_redirects=True)
         assert response.status_code == 200 and message in text(response), data
@@ -203,3 +203,19 @@ def test_no_pitch_scoring_outside_the_rounds_window(final, client_for):
                           follow_redirects=True)
     assert response.status_code == 200 and db.session.scalar(
         select(ScoreSheet).where(ScoreSheet.round_id == final.pitch.id)) is None
+
+
+def test_each_session_has_its_call_link(final, client_for, outbox):
+    organiser = client_for(final.users["organiser"])
+    url = f"{BASE}/judging/{final.pitch.id}/schedule"
+    organiser.post(url, data=PLAN | {"break_after": "1", "break_minutes": "30",
+                                     "call_links": "https://meet.example.org/morning\nhttps://meet.example.org/afternoon"})
+    slots = db.session.scalars(select(PitchSlot).order_by(PitchSlot.position)).all()
+    assert [s.session for s in slots] == [1, 2]
+    assert slots[1].starts_at - slots[0].ends_at == timedelta(minutes=32)  # changeover + break
+    page = text(organiser.get(url))
+    assert "meet.example.org/morning" in page and "meet.example.org/afternoon" in page and "Panel" in page
+    organiser.post(url + "/publish")
+    links = {m.to_address: m.body_text for m in outbox() if m.template == "pitch_slot"}
+    assert "/morning" in links[final.users["participant"].email]
+    assert "/afternoon" in links[final.users["other_participant"].email]

@@ -263,8 +263,10 @@ class ScheduleForm(BaseForm):
     break_after = IntegerField(_l("A break after every … teams"), validators=[optional(), number_range(0, 100)],
                                default=0, description=_l("0: no breaks."))
     break_minutes = IntegerField(_l("Break (minutes)"), validators=[optional(), number_range(0, 240)], default=0)
-    call_link = StringField(_l("Video call link"), validators=[optional(), length(500)],
-                            render_kw={"inputmode": "url"}, description=_l("Teams and jurors join here."))
+    call_links = TextAreaField(_l("Video call links"), validators=[optional(), length(4000)],
+                               render_kw={"rows": 2, "inputmode": "url"},
+                               description=_l("One a line, one per session: a break starts the next session. "
+                                              "Teams and jurors join here."))
     reminder_hours = IntegerField(_l("Remind teams this many hours before their slot"),
                                   validators=[required(), number_range(1, 168)], default=24)
     submit = SubmitField(_l("Plan the schedule"))

@@ -187,7 +187,8 @@ class PitchSchedule(TimestampMixin, db.Model):
     seed: Mapped[int] = mapped_column(default=0)
     break_after: Mapped[int] = mapped_column(default=0)
     break_minutes: Mapped[int] = mapped_column(default=0)
-    call_link: Mapped[str] = mapped_column(String(500), default="")
+    # Video-call links, one a line: one per session (a break starts the next session).
+    call_links: Mapped[str] = mapped_column(Text, default="")
     reminder_hours: Mapped[int] = mapped_column(default=24)
     published_at: Mapped[datetime | None]
     # Live: the slot on stage (its position) and when the organiser started its timer.
@@ -195,6 +196,10 @@ class PitchSchedule(TimestampMixin, db.Model):
     timer_started_at: Mapped[datetime | None]
 
     round: Mapped[JudgingRound] = relationship()
+
+    def link_for(self, session: int) -> str:
+        links = [line.strip() for line in (self.call_links or "").splitlines() if line.strip()]
+        return links[min(max(session, 1), len(links)) - 1] if links else ""
 
 
 class PitchSlot(db.Model):
@@ -207,6 +212,7 @@ class PitchSlot(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("judging_rounds.id", ondelete="CASCADE"), index=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
     position: Mapped[int]
+    session: Mapped[int] = mapped_column(default=1)
     starts_at: Mapped[datetime]
     pitch_ends_at: Mapped[datetime]
     ends_at: Mapped[datetime]

@@ -17,6 +17,7 @@ ORDERS = ("shortlist", "reverse", "random")
 class Slot:
     project_id: int
     position: int          # 1, 2, 3…
+    session: int           # 1, 2…: a break starts the next session
     starts_at: datetime
     pitch_ends_at: datetime
     ends_at: datetime      # end of the questions; the next slot starts after the changeover
@@ -41,7 +42,8 @@ def plan(projects: list[int], *, starts_at: datetime, pitch_minutes: int, qa_min
     for position, project_id in enumerate(ordered, start=1):
         pitch_end = moment + timedelta(minutes=pitch_minutes)
         end = pitch_end + timedelta(minutes=qa_minutes)
-        slots.append(Slot(project_id, position, moment, pitch_end, end))
+        session = 1 + (position - 1) // break_after if break_after else 1
+        slots.append(Slot(project_id, position, session, moment, pitch_end, end))
         moment = end + timedelta(minutes=changeover_minutes)
         if break_after and position % break_after == 0 and position < len(ordered):
             moment += timedelta(minutes=break_minutes)

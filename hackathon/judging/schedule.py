@@ -31,7 +31,7 @@ def schedule_of(judging_round: JudgingRound) -> tuple[PitchSchedule | None, list
 
 def save_schedule(actor: User, event: Event, judging_round: JudgingRound, *, starts_at: datetime,
                   pitch_minutes: int, qa_minutes: int, changeover_minutes: int, order: str, seed: int,
-                  break_after: int, break_minutes: int, call_link: str, reminder_hours: int) -> list[PitchSlot]:
+                  break_after: int, break_minutes: int, call_links: str, reminder_hours: int) -> list[PitchSlot]:
     """(Re)plan the round's slots from its projects (a published shortlist keeps its order). A published
     schedule may be re-planned: teams see the new times and are mailed again when it is published again."""
     if not can_manage_event(actor, event):
@@ -39,8 +39,10 @@ def save_schedule(actor: User, event: Event, judging_round: JudgingRound, *, sta
     projects = round_projects(judging_round)
     if not projects:
         raise DomainError(_("The round has no projects yet: publish the shortlist it takes its projects from."))
-    if call_link and not call_link.startswith(("https://", "http://")):
+    links = [line.strip() for line in call_links.splitlines() if line.strip()]
+    if any(not link.startswith(("https://", "http://")) or any(c.isspace() for c in link) for link in links):
         raise DomainError(_("The call link must start with https://."))
+    call_links = "\n".join(links)
     try:
         planned = pitch.plan([p.id for p in projects], starts_at=starts_at, pitch_minutes=pitch_minutes,
                              qa_minutes=qa_minutes, changeover_minutes=changeover_minutes, order=order, seed=seed,
@@ -53,14 +55,14 @@ def save_schedule(actor: User, event: Event, judging_round: JudgingRound, *, sta
         db.session.add(schedule)
     for name, value in (("starts_at", starts_at), ("pitch_minutes", pitch_minutes), ("qa_minutes", qa_minutes),
                         ("changeover_minutes", changeover_minutes), ("order", order), ("seed", seed),
-                        ("break_after", break_after), ("break_minutes", break_minutes), ("call_link", call_link),
+                        ("break_after", break_after), ("break_minutes", break_minutes), ("call_links", call_links),
                         ("reminder_hours", reminder_hours)):
         setattr(schedule, name, value)
     schedule.published_at = None
     for slot in old:
         db.session.delete(slot)
     db.session.flush()
-    slots = [PitchSlot(round_id=judging_round.id, submission_id=s.project_id, position=s.position,
+    slots = [PitchSlot(round_id=judging_round.id, submission_id=s.project_id, position=s.position, session=s.session,
                        starts_at=s.starts_at, pitch_ends_at=s.pitch_ends_at, ends_at=s.ends_at) for s in planned]
     db.session.add_all(slots)
     record_audit(actor=actor, action="judging.schedule_planned", event_id=event.id, target=judging_round,
@@ -88,7 +90,8 @@ def publish_schedule(actor: User, event: Event, judging_round: JudgingRound, now
     for slot in slots:
         for person in members.get(slot.submission.team_id, []):
             queue_mail(person.email, "pitch_slot", locale=person.locale, event_id=event.id, event=event,
-                       person=person, slot=slot, team=slot.submission.team, call_link=schedule.call_link, link=link)
+                       person=person, slot=slot, team=slot.submission.team,
+                       call_link=schedule.link_for(slot.session), link=link)
             mails += 1
     record_audit(actor=actor, action="judging.schedule_published", event_id=event.id, target=judging_round,
                  after={"mails": mails})
@@ -134,7 +137,7 @@ def send_reminders(now: datetime) -> int:
         event = db.session.get(Event, team.event_id)
         for person in _members_by_team([team.id]).get(team.id, []):
             queue_mail(person.email, "pitch_reminder", locale=person.locale, event_id=event.id, event=event,
-                       person=person, slot=slot, team=team, call_link=schedule.call_link,
+                       person=person, slot=slot, team=team, call_link=schedule.link_for(slot.session),
                        link=url_for("judging.my_pitch", slug=event.slug, _external=True))
             mails += 1
         slot.reminded_at = now
@@ -147,7 +150,8 @@ def calendar(event: Event, entries: list[tuple[JudgingRound, PitchSchedule, Pitc
     host = event.slug
     return pitch.ical([(f"pitch-{slot.round_id}-{slot.submission_id}@{host}",
                         _("Pitch: %(team)s", team=slot.submission.team.name), slot.starts_at, slot.ends_at,
-                        (_("Call: %(link)s", link=schedule.call_link) if schedule.call_link else ""))
+                        (_("Call: %(link)s", link=schedule.link_for(slot.session))
+                         if schedule.link_for(slot.session) else ""))
                        for _round, schedule, slot in entries], calendar_name=name, stamp=now)
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from hackathon.accounts.models import User
 from hackathon.database import MAX_ID, utcnow
 from hackathon.errors import DomainError, NotAllowed, NotFound
 from hackathon.events.forms import to_local, to_utc
@@ -525,15 +526,17 @@ def schedule_page(event: Event, round_id: int):
                 pitch_minutes=form.pitch_minutes.data, qa_minutes=form.qa_minutes.data or 0,
                 changeover_minutes=form.changeover_minutes.data or 0, order=form.order.data,
                 seed=form.seed.data or 0, break_after=form.break_after.data or 0,
-                break_minutes=form.break_minutes.data or 0, call_link=(form.call_link.data or "").strip(),
+                break_minutes=form.break_minutes.data or 0, call_links=form.call_links.data or "",
                 reminder_hours=form.reminder_hours.data)
         except DomainError as error:
             _flash_error(error)
         else:
             flash(_("The schedule is planned. Publish it to tell the teams."), "success")
             return redirect(url_for("judging.schedule", slug=event.slug, round_id=round_id))
+    panel = db.session.scalars(select(User).join(JurorAssignment, JurorAssignment.juror_id == User.id).where(
+        JurorAssignment.round_id == judging_round.id).distinct().order_by(User.name)).all()
     return render_template("judging/schedule.html", event=event, round=judging_round, schedule=current,
-                           slots=slots, form=form, button_form=EmptyForm(formdata=None),
+                           slots=slots, form=form, button_form=EmptyForm(formdata=None), panel=panel,
                            name=services.round_name(judging_round, _locale()))
 
 
