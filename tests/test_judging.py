@@ -183,7 +183,8 @@ def test_a_juror_saves_a_draft_submits_and_edits_until_the_round_closes(jury, cl
     # Editing a submitted sheet keeps one sheet and records the change.
     client.post(url, data=sheet_data(jury, 9, 7, 9))
     assert count(ScoreSheet) == 1
-    changes = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "judging.sheet_submitted")).all()
+    changes = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "judging.sheet_submitted")
+                                 .order_by(AuditEntry.id)).all()
     assert changes[-1].before["scores"][str(jury.criteria[0].id)] == 8
     assert changes[-1].after["scores"][str(jury.criteria[0].id)] == 9
 

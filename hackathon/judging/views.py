@@ -533,8 +533,10 @@ def schedule_page(event: Event, round_id: int):
         else:
             flash(_("The schedule is planned. Publish it to tell the teams."), "success")
             return redirect(url_for("judging.schedule", slug=event.slug, round_id=round_id))
-    panel = db.session.scalars(select(User).join(JurorAssignment, JurorAssignment.juror_id == User.id).where(
-        JurorAssignment.round_id == judging_round.id).distinct().order_by(User.name)).all()
+    # Ids in a subquery: PostgreSQL cannot DISTINCT rows that hold JSON.
+    panel = db.session.scalars(select(User).where(User.id.in_(
+        select(JurorAssignment.juror_id).where(JurorAssignment.round_id == judging_round.id)))
+        .order_by(User.name, User.id)).all()
     return render_template("judging/schedule.html", event=event, round=judging_round, schedule=current,
                            slots=slots, form=form, button_form=EmptyForm(formdata=None), panel=panel,
                            name=services.round_name(judging_round, _locale()))
