@@ -185,3 +185,18 @@ def test_plain_rows_with_string_keys_rank_like_sheets():
 def test_a_score_off_the_scale_is_refused():
     with pytest.raises(ValueError):
         leaderboard([Sheet(A, P1, {1: 11, 2: 5, 3: 5})], CRITERIA)
+
+
+def test_equal_totals_are_zero_variance_however_the_floats_round():
+    """Weights 35/25/20/20 on 1–10: three sheets of (6, 6, 6, 6) have totals equal in exact arithmetic, but their
+    float mean differs from them in the last bit (the float sd came out ~1e-14 and every z ±0.82)."""
+    criteria = [Criterion.of(1, 35), Criterion.of(2, 25), Criterion.of(3, 20), Criterion.of(4, 20)]
+    flat = [Sheet(1, p, {1: 6, 2: 6, 3: 6, 4: 6}) for p in (P1, P2, P3)]
+    other = [Sheet(2, P1, {1: 3, 2: 5, 3: 7, 4: 9}), Sheet(2, P2, {1: 8, 2: 2, 3: 6, 4: 4}),
+             Sheet(2, P3, {1: 9, 2: 9, 3: 1, 4: 5})]
+    board = leaderboard(flat + other, criteria)
+    assert board.jurors[1].flags == ["zero_variance"] and board.jurors[1].sd == 0
+    assert [board.z[(1, p)] for p in (P1, P2, P3)] == [0.0, 0.0, 0.0]
+    # A round whose totals are all equal: the single sheet's z is 0 too, not (T − M)/S on rounding noise.
+    board = leaderboard(flat + [Sheet(3, P1, {1: 6, 2: 6, 3: 6, 4: 6})], criteria)
+    assert board.round_sd == 0 and board.z[(3, P1)] == 0.0 and board.jurors[3].flags == ["single_sheet"]

@@ -8,7 +8,8 @@ For juror j, project p, criterion c with weight w_c, scale lo_c..hi_c and score 
 3. Calibration within the round. M and S are the mean and sample standard deviation of all totals.
    A juror with n ≥ 2 sheets and sample standard deviation s_j > 0: z_jp = (T_jp − m_j)/s_j.
    n ≥ 2 and s_j = 0: z = 0, flagged "zero_variance".  A single sheet: z = (T − M)/S (0 if S = 0), flagged
-   "single_sheet".
+   "single_sheet".  Means and deviations come from the totals' exact integer numerators, so s = 0 (and S = 0)
+   exactly when the totals are equal, whatever floats would make of them.
 4. Calibrated score Z_p = mean of p's z_jp, displayed as M + S·Z_p. Standard error σ̂/√k_p with
    σ̂² = Σ (z_jp − Z_p)² / (N − P) pooled over the round (N sheets, P projects); a 95% interval Z_p ± 1.96·se.
 5. Ranking by Z (calibrated, the default) or by the raw score. Ties are broken, in order, by the higher median z,
@@ -99,18 +100,6 @@ def exact_totals(sheets: list[Sheet], criteria: list[Criterion]) -> dict[tuple[i
     return {key: Fraction(value, denominator) for key, value in numerators.items()}
 
 
-def _mean(values: list[float]) -> float:
-    return math.fsum(values) / len(values)
-
-
-def _sd(values: list[float]) -> float:
-    """Sample standard deviation (n − 1); 0 for fewer than two values."""
-    if len(values) < 2:
-        return 0.0
-    mean = _mean(values)
-    return math.sqrt(math.fsum([(v - mean) * (v - mean) for v in values]) / (len(values) - 1))
-
-
 @dataclass
 class JurorStats:
     juror_id: int
@@ -159,27 +148,54 @@ class Leaderboard:
     alpha_z: float | None = None    # … and on z
 
 
-def _z_scores(totals: list[float], by_juror: dict[int, list[int]]
-              ) -> tuple[list[float], dict[int, list[str]], float, float]:
-    """z of every sheet (by sheet index), the jurors' flags, and the round's mean M and deviation S."""
-    round_mean = _mean(totals) if totals else 0.0
-    round_sd = _sd(totals)
-    z = [0.0] * len(totals)
+class _Spread(NamedTuple):
+    """Mean and sample standard deviation of some totals T = x/D, from their exact integer numerators x."""
+    n: int
+    total: int      # Σ x
+    spread: int     # n·Σ x² − (Σ x)² = n(n − 1)·D²·s²: exactly 0 when every total is equal
+
+    @staticmethod
+    def of(values: list[int]) -> "_Spread":
+        total = sum(values)
+        return _Spread(len(values), total, len(values) * sum([v * v for v in values]) - total * total)
+
+    def mean(self, denominator: int) -> float:
+        return self.total / (self.n * denominator) if self.n else 0.0
+
+    def sd(self, denominator: int) -> float:
+        """Sample standard deviation (n − 1); 0 for fewer than two values or no spread at all."""
+        if self.n < 2 or self.spread == 0:
+            return 0.0
+        return math.sqrt(self.spread / (self.n * (self.n - 1) * denominator * denominator))
+
+    def z(self, value: int) -> float:
+        """(T − m)/s of the total x/D: (n·x − Σ x)/√(n·spread/(n − 1)), the denominator cancels. Needs spread > 0."""
+        return (self.n * value - self.total) / math.sqrt(self.n * self.spread / (self.n - 1))
+
+
+def _z_scores(nums: list[int], by_juror: dict[int, list[int]]
+              ) -> tuple[list[float], dict[int, list[str]], _Spread]:
+    """z of every sheet (by sheet index), the jurors' flags, and the round's spread (for M and S).
+
+    Zero variance is decided on the exact integer numerators, never on floats: totals equal in exact arithmetic
+    (say three sheets of (6, 6, 6, 6) under weights 35/25/20/20) have a float mean that differs from them in the
+    last bit, and a float standard deviation of ~1e-14 instead of 0."""
+    whole = _Spread.of(nums)
+    z = [0.0] * len(nums)
     flags: dict[int, list[str]] = defaultdict(list)
     for juror, indexes in by_juror.items():
         if len(indexes) >= 2:
-            values = [totals[i] for i in indexes]
-            mean, sd = _mean(values), _sd(values)
-            if sd > 0:
-                for i, total in zip(indexes, values):
-                    z[i] = (total - mean) / sd
+            spread = _Spread.of([nums[i] for i in indexes])
+            if spread.spread > 0:
+                for i in indexes:
+                    z[i] = spread.z(nums[i])
             else:
                 flags[juror].append("zero_variance")
         else:
             flags[juror].append("single_sheet")
             i = indexes[0]
-            z[i] = (totals[i] - round_mean) / round_sd if round_sd > 0 else 0.0
-    return z, flags, round_mean, round_sd
+            z[i] = whole.z(nums[i]) if whole.n >= 2 and whole.spread > 0 else 0.0
+    return z, flags, whole
 
 
 def _components(pairs: Iterable[tuple[int, int]]) -> list[tuple[frozenset[int], frozenset[int]]]:
@@ -252,7 +268,8 @@ def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str =
     for index, (juror, project) in enumerate(keys):
         by_juror[juror].append(index)
         by_project[project].append(index)
-    z, juror_flags, round_mean, round_sd = _z_scores(totals, by_juror)
+    z, juror_flags, whole = _z_scores(nums, by_juror)
+    round_mean, round_sd = whole.mean(denominator), whole.sd(denominator)
 
     n_sheets, n_projects = len(keys), len(by_project)
     z_of = {p: [z[i] for i in indexes] for p, indexes in by_project.items()}
@@ -350,8 +367,9 @@ def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str =
         juror_rows = {score_rows[i] for i in indexes}
         if criteria and juror_rows in ({lowest}, {highest}):
             flags.append("one_end_of_scale")
-        mean = _mean(values)
-        jurors_stats[juror] = JurorStats(juror_id=juror, sheets=len(values), mean=mean, sd=_sd(values),
+        spread = _Spread.of([nums[i] for i in indexes])
+        mean = spread.mean(denominator)
+        jurors_stats[juror] = JurorStats(juror_id=juror, sheets=len(values), mean=mean, sd=spread.sd(denominator),
                                          leniency=mean - round_mean, flags=flags,
                                          agreement=_pearson([totals[i] for i in paired],
                                                             [others_mean[i] for i in paired]))
