@@ -490,7 +490,7 @@ def test_logout_ends_the_session_and_the_remember_cookie(client, make_user, logi
     login(client, make_user(), remember="y")
     response = client.post("/logout")
     assert redirect_path(response) == "/"
-    assert "You are signed out." in text(client.get("/"))
+    assert "You are signed out on all your devices." in text(client.get("/"))
     assert not signed_in(client)
     assert client.get_cookie("remember_token", domain="hackathon.test") is None
 
@@ -657,6 +657,119 @@ def test_change_password_keeps_this_session_and_ends_the_others(client, new_clie
     assert new_client().post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 200
 
 
+COOKIES = ("session", "remember_token")
+
+
+def cookies_of(client) -> dict[str, str]:
+    """The sign-in cookies a browser holds now, as someone who copied them would keep them."""
+    found = {name: client.get_cookie(name, domain="hackathon.test") for name in COOKIES}
+    return {name: cookie.value for name, cookie in found.items() if cookie is not None}
+
+
+def replayed(new_client, cookies: dict[str, str], *names: str):
+    """A second browser that sends copies of the given cookies (all of them unless named)."""
+    other = new_client()
+    for name, value in cookies.items():
+        if not names or name in names:
+            other.set_cookie(name, value, domain="hackathon.test")
+    return other
+
+
+def test_a_copied_session_cookie_stops_working_after_sign_out(client, new_client, make_user, login):
+    login(client, make_user())
+    copied = cookies_of(client)
+    assert signed_in(replayed(new_client, copied, "session"))
+    client.post("/logout")
+    assert not signed_in(client)
+    assert not signed_in(replayed(new_client, copied, "session"))
+
+
+def test_a_copied_remember_cookie_stops_working_after_sign_out(client, new_client, make_user, login):
+    login(client, make_user(), remember="y")
+    copied = cookies_of(client)
+    assert signed_in(replayed(new_client, copied, "remember_token"))
+    client.post("/logout")
+    assert not signed_in(replayed(new_client, copied, "remember_token"))
+    assert not signed_in(replayed(new_client, copied))
+
+
+def test_copied_cookies_stop_working_after_a_password_change_but_this_browser_stays_signed_in(
+        client, new_client, make_user, login):
+    login(client, make_user(), remember="y")
+    copied = cookies_of(client)
+    change_password(client)
+    assert signed_in(client)
+    assert not signed_in(replayed(new_client, copied, "session"))
+    assert not signed_in(replayed(new_client, copied, "remember_token"))
+    client.delete_cookie("session", domain="hackathon.test")  # this browser keeps its own "remember me"
+    assert signed_in(client)
+
+
+def test_copied_cookies_stop_working_after_a_password_reset(client, new_client, make_user, outbox, login):
+    user = make_user("ada@example.org")
+    laptop = new_client()
+    login(laptop, user, remember="y")
+    copied = cookies_of(laptop)
+    client.post(reset_link(client, outbox), data={"password": NEW_PASSWORD})
+    assert not signed_in(replayed(new_client, copied, "session"))
+    assert not signed_in(replayed(new_client, copied, "remember_token"))
+
+
+def test_a_password_reset_revokes_the_api_tokens_and_a_change_keeps_them(client, make_user, outbox, login):
+    user = make_user("ada@example.org")
+    login(client, user)
+    client.post("/account/tokens", data={"name": "kept"})
+    change_password(client)
+    assert [token.revoked_at for token in tokens_of(user)] == [None]
+    client.post("/logout")
+    client.post(reset_link(client, outbox), data={"password": "a third long password"})
+    assert "1 API token was revoked with the reset" in text(client.get("/login"))
+    assert all(token.revoked_at is not None for token in tokens_of(user))
+
+
+def test_sign_out_everywhere_else_keeps_this_browser_only(client, new_client, make_user, login):
+    user = make_user("ada@example.org")
+    phone, laptop = new_client(), new_client()
+    login(client, user, remember="y")
+    login(phone, user)
+    login(laptop, user, remember="y")
+    copied = cookies_of(laptop)
+    page = text(client.get("/account"))
+    assert 'action="/account/sessions/end-others"' in page and "Sign out of all other sessions" in page
+    response = client.post("/account/sessions/end-others")
+    assert redirect_path(response) == "/account"
+    assert "You were signed out on every other device." in text(client.get("/account"))
+    assert signed_in(client)
+    assert not signed_in(phone) and not signed_in(laptop)
+    assert not signed_in(replayed(new_client, copied, "remember_token"))
+    client.delete_cookie("session", domain="hackathon.test")
+    assert signed_in(client)  # and this browser's "remember me" still works
+    assert user_with("ada@example.org").password_hash == user.password_hash
+
+
+def test_sign_out_everywhere_else_is_post_only_and_needs_sign_in(client, make_user, login):
+    assert client.get("/account/sessions/end-others").status_code == 405
+    assert redirect_path(client.post("/account/sessions/end-others")).startswith("/login")
+
+
+def test_sign_out_everywhere_else_needs_the_form_token(app, client, new_client, make_user, login):
+    user = make_user()
+    phone = new_client()
+    login(client, user)
+    login(phone, user)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post("/account/sessions/end-others").status_code == 400
+        page = text(client.get("/account"))
+        token = re.search(r'action="/account/sessions/end-others">\s*<input id="csrf_token" name="csrf_token" '
+                          r'type="hidden" value="([^"]+)"', page).group(1)
+        assert signed_in(phone)
+        assert redirect_path(client.post("/account/sessions/end-others", data={"csrf_token": token})) == "/account"
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert signed_in(client) and not signed_in(phone)
+
+
 # --- Profile --------------------------------------------------------------------------------------------------
 
 
@@ -694,6 +807,35 @@ def test_profile_page_shows_the_stored_answers(client, make_user, login):
     assert re.search(r'<option selected value="yes">|<option value="yes" selected>', page)
     assert re.search(r'<option selected value="KG">|<option value="KG" selected>', page)
 
+
+def country_options(page: str) -> dict[str, str]:
+    """The country select's options on the profile page: code -> shown name."""
+    select = re.search(r'<select[^>]*name="country"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return {code: name for code, name in re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', select)
+            if code}
+
+
+@pytest.mark.parametrize("locale, kyrgyzstan", [("en", "Kyrgyzstan"), ("ru", "Киргизия"), ("ky", "Кыргызстан")])
+def test_the_country_list_holds_real_countries_only(client, make_user, login, locale, kyrgyzstan):
+    login(client, make_user("ada@example.org", locale=locale))
+    countries = country_options(text(client.get("/account")))
+    assert len(countries) == 249  # the assigned ISO 3166-1 alpha-2 codes
+    assert all(len(code) == 2 and code.isupper() for code in countries)
+    assert countries["KG"] == kyrgyzstan
+    for not_a_country in ("EU", "EZ", "UN", "QO", "XA", "XB", "ZZ", "XK", "AC", "IC"):
+        assert not_a_country not in countries
+    if locale == "en":
+        names = set(countries.values())
+        for name in ("Pseudo-Accents", "Pseudo-Bidi", "European Union", "Eurozone", "United Nations",
+                     "Unknown Region", "Outlying Oceania"):
+            assert name not in names
+
+
+def test_a_region_that_is_not_a_country_is_refused(client, make_user, login):
+    login(client, make_user("ada@example.org"))
+    response = client.post("/account", data=FULL_PROFILE | {"country": "EU"})
+    assert response.status_code == 200 and 'class="field-error"' in text(response)
+    assert user_with("ada@example.org").country is None
 
 def test_profile_answers_can_be_cleared_and_no_means_false(client, make_user, login):
     login(client, make_user("ada@example.org"))

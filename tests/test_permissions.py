@@ -112,6 +112,7 @@ CASES = [
     Case("GET", "/account/password", "/account/password", signed_in(200)),
     Case("POST", "/account/password", "/account/password", signed_in(302),
          data={"current_password": PASSWORD, "password": NEW_PASSWORD}),
+    Case("POST", "/account/sessions/end-others", "/account/sessions/end-others", signed_in(302)),
     Case("GET", "/account/tokens", "/account/tokens", signed_in(200)),
     Case("POST", "/account/tokens", "/account/tokens", signed_in(200), data={"name": "export script"}),
     Case("POST", "/account/tokens/<id:token_id>/revoke", "/account/tokens/{me.token}/revoke", signed_in(302)),

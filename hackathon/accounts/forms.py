@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 
+from hackathon.accounts.countries import country_choices
 from hackathon.accounts.models import EMAIL_MAX, NAME_MAX
 from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, required
 
@@ -107,12 +108,7 @@ class ProfileForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        territories = get_locale().territories
-        countries = sorted(
-            ((code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()),
-            key=lambda item: item[1],
-        )
-        self.country.choices = options([("", _l("Not given")), *countries])
+        self.country.choices = options([("", _l("Not given")), *country_choices(get_locale())])
 
     def skills_list(self) -> list[str]:
         seen: dict[str, str] = {}

@@ -235,15 +235,27 @@ def _set_password(user: User, password: str) -> None:
     user.session_version += 1  # every other session and remember-me cookie ends
 
 
-def reset_password(token: str, password: str, *, now: datetime | None = None) -> User:
+def reset_password(token: str, password: str, *, now: datetime | None = None) -> tuple[User, int]:
+    """Set a new password from a reset link; returns the user and how many API tokens were revoked.
+
+    A reset is how an account is taken back from someone who knew the password, and that someone may
+    have made a token, so every session and every API token ends. (A change made while signed in keeps
+    the tokens: the person can see and revoke them on the tokens page.)
+    """
     user = user_for_reset_token(token)
     _set_password(user, password)
+    now = now or utcnow()
     # Following the link proves the address, so an unconfirmed account becomes confirmed.
     if user.email_confirmed_at is None:
-        user.email_confirmed_at = now or utcnow()
+        user.email_confirmed_at = now
+    revoked = 0
+    for api_token in user.api_tokens:
+        if api_token.revoked_at is None:
+            api_token.revoked_at = now
+            revoked += 1
     queue_mail(user.email, "password_changed", locale=user.locale, user=user)
     db.session.commit()
-    return user
+    return user, revoked
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
@@ -251,6 +263,18 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise DomainError(_("Your current password is not correct."))
     _set_password(user, new_password)
     queue_mail(user.email, "password_changed", locale=user.locale, user=user)
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember-me cookie of the account.
+
+    Sessions live in signed cookies that a copy keeps valid, so each carries the account's session
+    generation (`User.get_id`) and the user loader refuses an older one: moving the generation on ends
+    them all, on every device. Signing out does this; "sign out of all other sessions" does it and then
+    signs the current browser in again with the new generation.
+    """
+    user.session_version += 1
     db.session.commit()
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -83,13 +84,33 @@ def login():
     return render_template("accounts/login.html", form=form, next_url=next_url if is_safe_next(next_url) else None)
 
 
+def _sign_in_again() -> None:
+    """Sign this browser in again after the account's sessions ended, keeping its "remember me"."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    # The user object, not the `current_user` proxy: Flask-Login would store the proxy as the user,
+    # and the next `current_user` access would resolve it to itself without end.
+    login_user(current_user._get_current_object(), remember=remembered)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.end_sessions(current_user)  # a copied session or remember-me cookie dies too
         logout_user()
-        flash(_("You are signed out."), "success")
+        flash(_("You are signed out on all your devices."), "success")
     return redirect(url_for("events.index"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    if EmptyForm().validate_on_submit():
+        services.end_sessions(current_user)
+        _sign_in_again()
+        flash(_("You were signed out on every other device."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -113,7 +134,7 @@ def reset_password(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            revoked = services.reset_password(token, form.password.data)[1]
         except services.WeakPassword as error:
             form.password.errors.append(error.message)
         except InvalidToken as error:
@@ -122,6 +143,11 @@ def reset_password(token: str):
         else:
             logout_user()
             flash(_("Your password is changed. Sign in with the new one."), "success")
+            if revoked:
+                flash(ngettext("%(num)d API token was revoked with the reset: create a new one if a script "
+                               "needs it.",
+                               "%(num)d API tokens were revoked with the reset: create new ones if scripts "
+                               "need them.", revoked), "info")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
 
@@ -142,7 +168,7 @@ def profile():
         services.update_profile(current_user, **form.profile_values())
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form)
+    return render_template("accounts/profile.html", form=form, end_sessions_form=EmptyForm())
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -157,9 +183,7 @@ def change_password():
         except DomainError as error:
             form.current_password.errors.append(error.message)
         else:
-            # The user object, not the `current_user` proxy: Flask-Login would store the proxy as the user,
-            # and the next `current_user` access would resolve it to itself without end.
-            login_user(current_user._get_current_object(), remember=False)  # this session carries the new version
+            _sign_in_again()  # this browser carries the new generation
             flash(_("Your password is changed. You were signed out on your other devices."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
