@@ -173,6 +173,8 @@ def _has_nul(values) -> bool:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from flask_login import current_user
+
     from hackathon.errors import abort_with
 
     @app.before_request
@@ -185,6 +187,13 @@ def register_request_hooks(app: Flask) -> None:
                 "application/x-www-form-urlencoded", "multipart/form-data") and _has_nul(request.form.values())
         ):
             abort_with(400, _("The request contains a character that is not allowed (NUL). Remove it and try again."))
+
+    @app.before_request
+    def check_api_token():
+        # Credentials first: a wrong token is a 401 on every API path (missing or hidden event, unknown path,
+        # wrong method alike), rather than depending on whether the view happens to look at the user.
+        if request.path.startswith("/api/") and "Authorization" in request.headers:
+            current_user._get_current_object()  # the token loader aborts with 401 for an invalid token
 
     @app.after_request
     def security_headers(response):

@@ -1,7 +1,7 @@
 """Domain errors raised by services, and the error pages."""
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -86,15 +86,30 @@ ERROR_TEXTS = {
 
 
 def render_error(code: int, message: str | None = None):
-    text = message or str(ERROR_TEXTS.get(code, ERROR_TEXTS[500]))
+    """The error page (JSON under /api/), in the reader's language; never raises, whatever broke before."""
+    try:
+        text = str(message or ERROR_TEXTS.get(code, ERROR_TEXTS[500]))
+        title = str(ERROR_TITLES.get(code, ERROR_TITLES[500]))
+    except Exception:  # noqa: BLE001 - no catalogue to read: the page still goes out, in English
+        text, title = str(message or "An error happened."), f"Error {code}"
     if wants_json():
         return jsonify(error={"status": code, "message": text}), code
     template = f"errors/{code}.html" if code in (403, 404, 413, 429, 500) else "errors/generic.html"
-    title = ERROR_TITLES.get(code, ERROR_TITLES[500])
     try:
         return render_template(template, code=code, title=title, text=text), code
-    except Exception:  # e.g. an untrusted Host header leaves no URL adapter to build the page's links
+    except Exception:  # noqa: BLE001 - e.g. an untrusted Host header leaves no URL adapter to build the links
         return Response(f"{title}\n\n{text}\n", status=code, mimetype="text/plain")
+
+
+def _with_headers(rendered, error: HTTPException) -> Response:
+    """The error's own headers (Allow on a 405, Retry-After, WWW-Authenticate) on our page."""
+    response = make_response(rendered)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    if error.code == 401 and wants_json() and "WWW-Authenticate" not in response.headers:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -103,7 +118,7 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         # Our own abort(4xx, "message") calls carry a message meant for the user.
         custom = error.description if getattr(error, "user_message", False) else None
-        return render_error(code, custom)
+        return _with_headers(render_error(code, custom), error)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -121,7 +136,10 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         from hackathon.extensions import db
 
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - a broken connection must not take the error page with it
+            app.logger.exception("Rollback failed after an unhandled error")
         return render_error(500)
 
 

@@ -1,6 +1,7 @@
 """API v1: personal tokens, the same visibility as the pages, the OpenAPI document."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from hackathon.accounts.models import ApiToken
@@ -97,3 +98,63 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
             path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
             path = path.replace("{int:", "{").replace("{id:", "{")
             assert path in documented, rule.rule
+
+
+# Errors under an invalid token, hidden and missing events, 405 -----------------------------------------------------
+
+BAD_TOKEN_REQUESTS = [
+    ("GET", "/api/v1/nope"),
+    ("GET", "/api/v1/events/nonexistent"),
+    ("GET", "/api/v1/events/hidden"),
+    ("GET", "/api/v1/events/open"),
+    ("GET", "/api/v1/events"),
+    ("POST", "/api/v1/events"),
+    ("GET", "/api/v1/events/open/rounds/2147483648/leaderboard"),
+    ("DELETE", "/api/v1/events/open"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), BAD_TOKEN_REQUESTS)
+def test_an_invalid_token_is_a_clean_401_on_every_api_path(client, make_event, method, path):
+    """The credentials are checked first: a wrong token is told so, whatever the path (never a 500)."""
+    make_event(slug="open")
+    make_event(slug="hidden", is_published=False)
+    for headers in (bearer("x"), bearer(""), {"Authorization": "Bearer x", "Accept-Language": "ru"}):
+        response = client.open(path, method=method, headers=headers)
+        assert response.status_code == 401, response.get_data(as_text=True)[:500]
+        assert response.get_json()["error"] == {"status": 401, "message": "Invalid or revoked API token."}
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic dXNlcjpwYXNz"}], ids=["anonymous", "basic"])
+def test_a_missing_and_a_hidden_event_answer_alike(client, make_event, make_user, headers):
+    """Someone who may not see an unpublished event cannot tell it from one that does not exist."""
+    make_event(slug="hidden", is_published=False)
+    _, secret = create_api_token(make_user(), "script")
+    for extra in (headers, bearer(secret)):
+        answers = [client.get(f"/api/v1/events/{slug}", headers=extra) for slug in ("hidden", "nonexistent")]
+        assert [r.status_code for r in answers] == [404, 404]
+        assert answers[0].get_json() == answers[1].get_json()
+        rounds = [client.get(f"/api/v1/events/{slug}/rounds", headers=extra) for slug in ("hidden", "nonexistent")]
+        assert [r.status_code for r in rounds] == [404, 404]
+
+
+def test_unknown_api_paths_are_json_404_and_wrong_methods_405_with_allow(client, make_event, make_user):
+    make_event(slug="open")
+    _, secret = create_api_token(make_user(), "script")
+    for headers in ({}, bearer(secret)):
+        missing = client.get("/api/v1/nope", headers=headers)
+        assert missing.status_code == 404 and missing.get_json()["error"]["status"] == 404
+        wrong = client.post("/api/v1/events", headers=headers)
+        assert wrong.status_code == 405 and wrong.get_json()["error"]["status"] == 405
+        assert set(wrong.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+        assert client.delete("/api/v1/events/open", headers=headers).headers["Allow"]
+
+
+def test_a_wrong_method_on_a_page_is_405_with_allow(client, make_event):
+    make_event(slug="open")
+    for path in ("/logout", "/events/open/"):
+        response = client.put(path)
+        assert response.status_code == 405
+        assert "PUT" not in response.headers["Allow"] and response.headers["Allow"]
+        assert "text/html" in response.headers["Content-Type"]
