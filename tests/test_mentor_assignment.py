@@ -331,3 +331,25 @@ def test_mail_goes_out_in_each_recipients_language_and_names_are_escaped(assignm
     proposal = organiser.post("/events/hack/mentors/propose", data={"per_team": "1", "keep_existing": "y"})
     assert proposal.status_code == 200 and XSS not in proposal.get_data(as_text=True)
     assert f'name="slot-{team.id}-1"' in proposal.get_data(as_text=True)
+
+
+def test_the_proposal_shows_its_match_reasons_translated(assignment_world, client_for):
+    """A proposal whose pairs carry reasons (track, language, expertise) renders them, in the reader's language."""
+    w, ids = assignment_world, assignment_world.ids
+    w.other_team.track_id = ids["track"]
+    w.users["other_participant"].locale = "ru"
+    w.users["other_participant"].skills = ["data"]
+    db.session.commit()
+    organiser = client_for(w.users["organiser"])
+    assert organiser.post(f"/events/hack/mentor-profile?mentor={ids['other_mentor_user']}", data=profile_data(
+        ids, expertise="data", languages="ru")).status_code == 302
+    page = organiser.post("/events/hack/mentors/propose", data={"per_team": "1", "keep_existing": "y"})
+    body = text(page)
+    assert page.status_code == 200, body[:2000]
+    assert "same track, language: ru, expertise: data" in body
+    assert f'name="reason-{ids["other_team"]}-{ids["other_mentor_user"]}" value="track|language: ru|expertise: data"' \
+        in body
+    w.users["organiser"].locale = "ru"
+    db.session.commit()
+    page = organiser.post("/events/hack/mentors/propose", data={"per_team": "1", "keep_existing": "y"})
+    assert page.status_code == 200 and "тот же трек, язык: ru, экспертиза: data" in text(page)

@@ -108,10 +108,12 @@ def _assignments_page(event: Event, *, assign_form=None, propose_form=None, prop
         "mentoring/assignment/assignments.html", event=event, assign_form=assign_form, propose_form=propose_form,
         button_form=EmptyForm(formdata=None), proposal=proposal, slots=slots, keep_existing=keep_existing,
         mentor_names={m.id: m.name for m in data["mentors"]},
-        team_names={t.id: t.name for t in data["teams"]}, reason_text=reason_text, **data), status
+        team_names={t.id: t.name for t in data["teams"]}, **data), status
 
 
+@bp.app_template_filter("match_reason")
 def reason_text(reason: str) -> str:
+    """A proposal's match reason ("track", "language: ru", "expertise: data") in the reader's language."""
     if reason == "track":
         return _("same track")
     kind, _sep, value = reason.partition(": ")
@@ -160,7 +162,7 @@ def assignments(event: Event):
     return _assignments_page(event, assign_form=form, status=400)
 
 
-@bp.route("/events/<slug>/mentors/<int:assignment_id>/delete", methods=["POST"])
+@bp.route("/events/<slug>/mentors/<id:assignment_id>/delete", methods=["POST"])
 @event_route(can_assign_mentors)
 def unassign(event: Event, assignment_id: int):
     if not EmptyForm().validate_on_submit():
