@@ -141,7 +141,10 @@ def leaderboard_command(event_slug: str, round_id: int, as_json: bool) -> None:
     from hackathon.judging import services
 
     _event, judging_round = _event_and_round(event_slug, round_id)
-    board = services.round_board(judging_round)
+    try:
+        board = services.round_board(judging_round)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
     rows = services.board_json(judging_round, board)
     if as_json:
         click.echo(json.dumps({"round_id": judging_round.id, "method": judging_round.method.value,
@@ -212,10 +215,11 @@ def certificates_command(event_slug: str) -> None:
     if event is None:
         raise click.ClickException(f"No event {event_slug!r}.")
     try:
-        issued, updated = issue_certificates(event, utcnow())
+        report = issue_certificates(event, utcnow())
     except DomainError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"{event_slug}: {issued} certificates issued, {updated} updated")
+    click.echo(f"{event_slug}: {report.issued} certificates issued, {report.updated} updated, "
+               f"{report.revoked} revoked")
 
 
 events_cli = AppGroup("events", help="Events: the archive of a whole event, out and back in.")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -58,11 +59,26 @@ def local_datetime(value: datetime | None, tz: str = "UTC", fmt: str = "medium")
     return format_datetime(value, format=fmt, tzinfo=ZoneInfo(tz), locale=get_locale()) + f" ({tz})"
 
 
+def plain_number(value) -> str:
+    """A decimal as people write it: 20, 12.5, 0.25 — never an exponent (Decimal.normalize() gives "2E+1") and no
+    trailing zeros (a Numeric(12, 4) column gives back "20.0000")."""
+    if value is None:
+        return ""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite():
+        return str(number)
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
 def register(app: Flask) -> None:
     from hackathon.markdown import render_markdown
 
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["plain_number"] = plain_number
     app.jinja_env.globals["PHASE_LABELS"] = PHASE_LABELS
     app.jinja_env.globals["ROLE_LABELS"] = ROLE_LABELS
     app.jinja_env.globals["ROLE_NAMES"] = ROLE_NAMES

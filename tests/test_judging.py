@@ -861,3 +861,162 @@ def test_jurors_read_the_leaderboard_page_only_when_allowed(jury, client_for):
     assert client_for(jury.users["participant"]).get(url).status_code == 403
     organiser_page = text(client_for(jury.users["organiser"]).get(url))
     assert "Leniency" in organiser_page and "too close to call" in organiser_page
+
+
+# --- weights as people wrote them; rounds not open yet; labels; the scale beside each field (issue 11) --------------
+
+
+def _add_criterion(client, round_id, name, weight):
+    return client.post(f"{BASE}/judging/{round_id}", data={"name_en": name, "weight": weight, "scale_min": "1",
+                                                          "scale_max": "10"})
+
+
+def test_weights_are_shown_as_they_were_written(subs, client_for):
+    client = client_for(subs.users["organiser"])
+    client.post(BASE + "/judging", data={"name_en": "Screening", "jurors_per_project": "3", "method": "calibrated",
+                                         "projects": "submissions"})
+    judging_round = db.session.scalar(select(JudgingRound))
+    for name, weight in (("Impact", "20"), ("Feasibility", "12.5"), ("Pitch", "0.25"), ("Reach", "100"),
+                         ("Care", "0,0001")):
+        assert _add_criterion(client, judging_round.id, name, weight).status_code == 302
+    page = client.get(f"{BASE}/judging/{judging_round.id}").get_data(as_text=True)
+    for shown in ("<td>20</td>", "<td>12.5</td>", "<td>0.25</td>", "<td>100</td>", "<td>0.0001</td>"):
+        assert shown in page
+    assert "E+" not in page and "E-" not in page
+    criteria = db.session.scalars(select(JudgingCriterion).order_by(JudgingCriterion.position)).all()
+    form = client.get(f"{BASE}/judging/{judging_round.id}/criteria/{criteria[0].id}").get_data(as_text=True)
+    assert 'value="20"' in form and "E+" not in form
+    rounds = client.get("/api/v1/events/hack/rounds").get_json()["rounds"]
+    assert [c["weight"] for c in rounds[0]["criteria"]] == ["20", "12.5", "0.25", "100", "0.0001"]
+
+
+@pytest.mark.parametrize("weight, message", [
+    ("0.00001", "at most 4 decimal places"), ("12.34567", "at most 4 decimal places"),
+    ("1e-5", "at most 4 decimal places"), ("100000000", "below 100000000"), ("1e9", "below 100000000"),
+])
+def test_a_weight_the_column_cannot_hold_is_refused(subs, client_for, weight, message):
+    client = client_for(subs.users["organiser"])
+    client.post(BASE + "/judging", data={"name_en": "Screening", "jurors_per_project": "3", "method": "calibrated",
+                                         "projects": "submissions"})
+    judging_round = db.session.scalar(select(JudgingRound))
+    response = _add_criterion(client, judging_round.id, "Impact", weight)
+    assert response.status_code == 200 and message in text(response)
+    assert count(JudgingCriterion) == 0
+    # The service says no too (the CLI, the API and imports go through it).
+    with pytest.raises(services.DomainError):
+        services.save_criterion(subs.users["organiser"], subs.event, judging_round, None, name={"en": "X"},
+                                rubric={}, weight=Decimal(weight), scale_min=1, scale_max=10)
+
+
+def test_a_round_whose_weights_add_up_to_zero_shows_a_message_not_an_error(jury, client_for, app):
+    """Legacy data: weights under 0.0001 were accepted and stored as 0."""
+    db.session.add(ScoreSheet(round_id=jury.round.id, juror_id=jury.users["juror"].id, submission_id=jury.project.id,
+                              status=SheetStatus.submitted, scores={str(c.id): 5 for c in jury.criteria}))
+    for criterion in jury.criteria:
+        criterion.weight = Decimal(0)
+    db.session.commit()
+    message = "The weights of this round's criteria add up to zero"
+    result = app.test_cli_runner().invoke(args=["judging", "leaderboard", "hack", str(jury.round.id)])
+    assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
+    organiser = client_for(jury.users["organiser"])
+    page = organiser.get(f"{BASE}/judging/{jury.round.id}/leaderboard")
+    assert page.status_code == 200 and message in text(page)
+    csv = organiser.get(f"{BASE}/judging/{jury.round.id}/leaderboard?format=csv")
+    assert csv.status_code == 409 and message in text(csv)
+    api = organiser.get(f"/api/v1/events/hack/rounds/{jury.round.id}/leaderboard")
+    assert api.status_code == 409 and message in api.get_json()["error"]["message"]
+    assert organiser.get(f"{BASE}/judging/{jury.round.id}").status_code == 200
+
+
+def test_a_round_that_opens_later_says_when(jury, client_for):
+    from zoneinfo import ZoneInfo
+
+    opens = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    jury.round.opens_at = opens
+    db.session.commit()
+    local = opens.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Bishkek"))
+    client = client_for(jury.users["juror"])
+    queue = text(client.get(BASE + "/jury"))
+    assert "closed" not in queue and "Opens" in queue and "Asia/Bishkek" in queue
+    assert f"{local.hour}:{local.minute:02d}" in queue or f"{local.hour % 12 or 12}:{local.minute:02d}" in queue
+    url = f"{BASE}/jury/{jury.round.id}/{jury.project.id}"
+    page = text(client.get(url))
+    assert "This round is closed" not in page and "This round opens on" in page and "Asia/Bishkek" in page
+    response = client.post(url, data=sheet_data(jury, 5, 5, 5))
+    assert response.status_code == 200 and "This round opens on" in text(response)
+    assert "This round is closed" not in text(response)
+    assert count(ScoreSheet) == 0
+    with pytest.raises(services.OutOfPhase, match="opens on"):
+        services.save_sheet(jury.users["juror"], jury.event, jury.round, jury.project.id, scores={},
+                            comment_to_team="", private_note="", submit=False, now=utcnow())
+    # Closed is still closed.
+    jury.round.opens_at, jury.round.closes_at = utcnow() - timedelta(days=2), utcnow() - timedelta(days=1)
+    db.session.commit()
+    assert "closed" in text(client.get(BASE + "/jury"))
+    assert "This round is closed" in text(client.get(url))
+
+
+@pytest.mark.parametrize("locale, single, zero", [("en", "Single sheet", "Zero variance"),
+                                                  ("ru", "Один лист", "Без разброса"),
+                                                  ("ky", "Бир барак", "Чачыроо жок")])
+def test_juror_flags_are_labelled_in_the_readers_language(jury, client_for, locale, single, zero):
+    juror, juror2 = jury.users["juror"], jury.users["juror2"]
+    db.session.add(JurorAssignment(round_id=jury.round.id, juror_id=juror2.id, submission_id=jury.project.id))
+    for j, project, score in ((juror, jury.project, 5), (juror, jury.other_project, 5), (juror2, jury.project, 7)):
+        db.session.add(ScoreSheet(round_id=jury.round.id, juror_id=j.id, submission_id=project.id,
+                                  status=SheetStatus.submitted, scores={str(c.id): score for c in jury.criteria}))
+    organiser = jury.users["organiser"]
+    organiser.locale = locale
+    db.session.commit()
+    page = text(client_for(organiser).get(f"{BASE}/judging/{jury.round.id}/leaderboard"))
+    assert single in page and zero in page
+    assert "single_sheet" not in page and "zero_variance" not in page
+
+
+def test_the_sheet_shows_each_criteriums_scale_and_weight_beside_its_field(jury, client_for):
+    jury.criteria[0].weight, jury.criteria[0].scale_min, jury.criteria[0].scale_max = Decimal(35), 0, 5
+    db.session.commit()
+    client = client_for(jury.users["juror"])
+    page = text(client.get(f"{BASE}/jury/{jury.round.id}/{jury.project.id}"))
+    assert "scale 0–5 · weight 35" in page and "scale 1–10 · weight 0.3" in page and "scale 1–10 · weight 0.2" in page
+    # It is beside the field (before the next criterion's field), not in a collapsed rubric.
+    html_page = client.get(f"{BASE}/jury/{jury.round.id}/{jury.project.id}").get_data(as_text=True)
+    first, second = (html_page.index(f'name="criterion_{c.id}"') for c in jury.criteria[:2])
+    assert first < html_page.index("weight 35") < second
+    jury.users["juror"].locale = "ru"
+    db.session.commit()
+    assert "шкала 0–5 · вес 35" in text(client.get(f"{BASE}/jury/{jury.round.id}/{jury.project.id}"))
+    # The pitch-day phone view shares the fields.
+    from tests.test_pitch_day import plan_and_stage
+
+    for position, project in enumerate((jury.project, jury.other_project)):
+        db.session.add(ShortlistEntry(round_id=jury.round.id, submission_id=project.id, position=position,
+                                      origin="proposed"))
+    jury.round.shortlist_published_at = utcnow()
+    jury.pitch = JudgingRound(event_id=jury.event.id, name={"en": "Pitch"}, position=1, project_source="shortlist",
+                              source_round_id=jury.round.id, assign_all=True)
+    db.session.add(jury.pitch)
+    db.session.commit()
+    db.session.add(JudgingCriterion(round_id=jury.pitch.id, position=0, name={"en": "Stage"}, weight=Decimal(20),
+                                    scale_min=1, scale_max=7))
+    db.session.commit()
+    organiser = plan_and_stage(jury, client_for)
+    organiser.post(f"{BASE}/judging/{jury.pitch.id}/live/next")
+    jury.users["juror"].locale = "en"
+    db.session.commit()
+    assert "scale 1–7 · weight 20" in text(client.get(f"{BASE}/jury/{jury.pitch.id}/live"))
+
+
+def test_a_juror_added_by_hand_is_explained_as_added_by_an_organiser(jury, client_for):
+    db.session.execute(JurorAssignment.__table__.delete())
+    db.session.commit()
+    client = client_for(jury.users["organiser"])
+    url = f"{BASE}/judging/{jury.round.id}/assignment"
+    juror3 = jury.users["juror3"]
+    assert client.post(url, data={"edited": "y", "add_juror": str(juror3.id),
+                                  "add_project": str(jury.project.id)}).status_code == 302
+    added = db.session.scalar(select(JurorAssignment).where(JurorAssignment.juror_id == juror3.id))
+    assert added.reasons == [["organiser"]]
+    page = text(client.get(url))
+    assert "Juror Three</span>\n          <small>(added by an organiser)</small>" in page
+    assert "balance)" not in page and "(balances the load" in page  # the proposal's other pairs, in words

@@ -17,6 +17,7 @@ from hackathon.errors import NotAllowed, NotFound
 from hackathon.events.models import Event
 from hackathon.judging import services
 from hackathon.permissions import can_judge, can_manage_judging, event_route
+from hackathon.templating import plain_number
 
 
 def _may_list(user, event: Event) -> bool:
@@ -31,7 +32,7 @@ def list_rounds(event: Event):
         "id": r.id, "name": services.round_name(r, locale), "position": r.position,
         "opens_at": iso(r.opens_at), "closes_at": iso(r.closes_at), "method": r.method.value,
         "jurors_per_project": None if r.assign_all else r.jurors_per_project,
-        "criteria": [{"id": c.id, "name": services.criterion_name(c, locale), "weight": str(c.weight.normalize()),
+        "criteria": [{"id": c.id, "name": services.criterion_name(c, locale), "weight": plain_number(c.weight),
                       "scale": [c.scale_min, c.scale_max]} for c in r.criteria],
         "leaderboard_visible": services.can_read_leaderboard(current_user, event, r),
     } for r in services.rounds_of(event)])

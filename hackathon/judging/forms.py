@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
 from hackathon.accounts.forms import language_name
 from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, required
-from hackathon.judging.services import COMMENT_MAX
+from hackathon.judging.services import COMMENT_MAX, weight_problem
+from hackathon.templating import plain_number
 
 
 def _languages_or_default(languages: list[str]) -> list[str]:
@@ -84,11 +86,12 @@ def round_form(languages: list[str], source_rounds: list[tuple[int, str]], **kwa
 
 def _decimal(form, field) -> None:
     try:
-        value = Decimal(str(field.data or "").replace(",", "."))
+        value = Decimal(str(field.data or "").strip().replace(",", "."))
     except InvalidOperation:
         raise ValidationError(_l("Enter a positive number, like 25 or 0.3.")) from None
-    if not value.is_finite() or value <= 0 or value >= Decimal("100000000"):
-        raise ValidationError(_l("Enter a positive number, like 25 or 0.3."))
+    problem = weight_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 def parse_rubric(text: str) -> dict[str, str]:
@@ -123,7 +126,7 @@ class _CriterionForm(BaseForm):
     languages: list[str] = []
 
     def weight_value(self) -> Decimal:
-        return Decimal(str(self.weight.data).replace(",", "."))
+        return Decimal(str(self.weight.data).strip().replace(",", "."))
 
     def language_fields(self) -> list[tuple]:
         return [(self[f"name_{language}"], self[f"rubric_{language}"]) for language in self.languages]
@@ -160,7 +163,7 @@ class _CriterionForm(BaseForm):
         for language in self.languages:
             self[f"name_{language}"].data = (criterion.name or {}).get(language, "")
             self[f"rubric_{language}"].data = rubric_text((criterion.rubric or {}).get(language, {}))
-        self.weight.data = str(criterion.weight.normalize())
+        self.weight.data = plain_number(criterion.weight)
         self.scale_min.data, self.scale_max.data = criterion.scale_min, criterion.scale_max
 
 
@@ -221,9 +224,12 @@ def sheet_form(judging_round, criterion_label, formdata=None, sheet=None):
         pass
 
     for criterion in judging_round.criteria:
+        # Beside each field (its help text, tied to the input): the scale and the weight as written.
         setattr(SheetForm, f"criterion_{criterion.id}", IntegerField(
             criterion_label(criterion), validators=[optional(), number_range(criterion.scale_min,
                                                                                criterion.scale_max)],
+            description=gettext("scale %(lo)d–%(hi)d · weight %(weight)s", lo=criterion.scale_min,
+                                hi=criterion.scale_max, weight=plain_number(criterion.weight)),
             render_kw={"min": criterion.scale_min, "max": criterion.scale_max, "inputmode": "numeric"}))
     SheetForm.comment_to_team = TextAreaField(_l("Comment to the team"), validators=[optional(),
                                                                                    length(COMMENT_MAX)],

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -35,6 +35,9 @@ from hackathon.teams.models import Team, TeamMember
 
 MAX_CRITERIA = 12
 COMMENT_MAX = 5000
+# A criterion's weight is stored as Numeric(12, 4): 4 decimal places, below 10^8.
+WEIGHT_PLACES = 4
+WEIGHT_LIMIT = Decimal(10) ** (12 - WEIGHT_PLACES)
 
 
 def round_name(judging_round: JudgingRound, locale: str) -> str:
@@ -74,6 +77,20 @@ def rounds_of(event: Event) -> list[JudgingRound]:
 def is_open(judging_round: JudgingRound, now: datetime) -> bool:
     return ((judging_round.opens_at is None or judging_round.opens_at <= now)
             and (judging_round.closes_at is None or now < judging_round.closes_at))
+
+
+def opens_later(judging_round: JudgingRound, now: datetime) -> bool:
+    return judging_round.opens_at is not None and now < judging_round.opens_at
+
+
+def opens_later_message(event: Event, judging_round: JudgingRound, now: datetime) -> str | None:
+    """"This round opens on …" in the event's time zone for a round not open yet; None otherwise."""
+    from hackathon.templating import local_datetime
+
+    if not opens_later(judging_round, now):
+        return None
+    return _("This round opens on %(when)s: sheets can be filled in from then.",
+             when=local_datetime(judging_round.opens_at, event.timezone, "short"))
 
 
 # --- rounds and criteria ---------------------------------------------------------------------------------------
@@ -116,6 +133,19 @@ def save_round(actor: User, event: Event, judging_round: JudgingRound | None, *,
     return judging_round
 
 
+def weight_problem(weight: Decimal) -> str | None:
+    """Why the weights column cannot hold `weight` as it is (None when it can): a weight must be positive, have at
+    most 4 decimal places (0.00001 would be stored as 0 and 12.34567 changed) and stay below 10^8."""
+    if not weight.is_finite() or weight <= 0:
+        return _("Enter a positive number, like 25 or 0.3.")
+    if weight >= WEIGHT_LIMIT:
+        return _("Enter a weight below %(limit)s.", limit=f"{WEIGHT_LIMIT:f}")
+    if weight != weight.quantize(Decimal(1).scaleb(-WEIGHT_PLACES), rounding=ROUND_DOWN):
+        return _("Use at most 4 decimal places (the smallest weight is 0.0001): weights only compare with each "
+                 "other, so 1 and 100000 say the same as 0.00001 and 1.")
+    return None
+
+
 def _check_unlocked(judging_round: JudgingRound) -> None:
     if judging_round.criteria_locked_at is not None:
         raise Conflict(_("The criteria are locked because jurors have submitted sheets. Unlock them first "
@@ -127,8 +157,9 @@ def save_criterion(actor: User, event: Event, judging_round: JudgingRound, crite
                    scale_max: int) -> JudgingCriterion:
     _require_organiser(actor, event)
     _check_unlocked(judging_round)
-    if weight <= 0:
-        raise DomainError(_("A weight must be a positive number."))
+    problem = weight_problem(weight)
+    if problem:
+        raise DomainError(problem)
     if scale_max <= scale_min:
         raise DomainError(_("The highest score must be above the lowest."))
     if criterion is None:
@@ -510,7 +541,8 @@ def save_sheet(juror: User, event: Event, judging_round: JudgingRound, submissio
     from hackathon.submissions.core import judged_version
 
     if not is_open(judging_round, now):
-        raise OutOfPhase(_("This round is closed: sheets can no longer change."))
+        raise OutOfPhase(opens_later_message(event, judging_round, now)
+                         or _("This round is closed: sheets can no longer change."))
     submission = assigned_submission(juror, judging_round, submission_id)
     clean = check_scores(judging_round, scores, complete=submit)
     sheet = db.session.scalar(select(ScoreSheet).where(
@@ -591,13 +623,18 @@ def _without_gc_pauses():
 
 
 def round_board(judging_round: JudgingRound) -> RoundBoard:
-    """The leaderboard from one read of the submitted sheets (plus the projects, criteria and progress)."""
+    """The leaderboard from one read of the submitted sheets (plus the projects, criteria and progress). Conflict
+    (with a message to show) when the round's weights add up to zero."""
     with _without_gc_pauses():
         return _round_board(judging_round)
 
 
 def _round_board(judging_round: JudgingRound) -> RoundBoard:
     criteria = list(judging_round.criteria)
+    if criteria and sum(c.weight for c in criteria) <= 0:  # legacy rows: weights under 0.0001 were stored as 0
+        raise Conflict(_("The weights of this round's criteria add up to zero, so there is no leaderboard. Give "
+                         "the criteria positive weights on the round's page (unlock them first if sheets were "
+                         "submitted)."))
     rows = db.session.execute(select(ScoreSheet.juror_id, ScoreSheet.submission_id, ScoreSheet.scores)
                               .where(ScoreSheet.round_id == judging_round.id,
                                      ScoreSheet.status == SheetStatus.submitted)).all()

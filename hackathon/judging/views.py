@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -257,6 +258,14 @@ def _judging_or_jury(user, event: Event) -> bool:
     return can_manage_judging(user, event) or can_judge(user, event)
 
 
+# What the leaderboard's juror flags (scoring.py) mean, for people; the CSV and the API keep the codes.
+FLAG_LABELS = {
+    "single_sheet": _l("Single sheet"),
+    "zero_variance": _l("Zero variance"),
+    "one_end_of_scale": _l("All at one end of the scale"),
+}
+
+
 @bp.route("/events/<slug>/judging/<int:round_id>/leaderboard", endpoint="leaderboard")
 @event_route(_judging_or_jury)
 def leaderboard(event: Event, round_id: int):
@@ -264,7 +273,14 @@ def leaderboard(event: Event, round_id: int):
     judging_round = _round(event, round_id)
     if not services.can_read_leaderboard(current_user, event, judging_round):
         abort(403)
-    board = services.round_board(judging_round)
+    try:
+        board = services.round_board(judging_round)
+    except DomainError as error:
+        if request.args.get("format") == "csv":
+            raise
+        return render_template("judging/leaderboard.html", event=event, round=judging_round, board=None,
+                               problem=error.message, organiser=can_manage_judging(current_user, event),
+                               name=services.round_name(judging_round, _locale()))
     if request.args.get("format") == "csv":
         from hackathon.applications.export import csv_document
 
@@ -279,7 +295,7 @@ def leaderboard(event: Event, round_id: int):
     cut = judging_round.shortlist_size or 16
     return render_template("judging/leaderboard.html", event=event, round=judging_round, board=board, cut=cut,
                            too_close=scoring.too_close_to_call(board.board, cut),
-                           organiser=can_manage_judging(current_user, event),
+                           organiser=can_manage_judging(current_user, event), FLAG_LABELS=FLAG_LABELS,
                            name=services.round_name(judging_round, _locale()),
                            criterion_name=lambda c: services.criterion_name(c, _locale()))
 
@@ -383,7 +399,7 @@ def jury(event: Event):
     queues = [(r, services.juror_queue(current_user, r)) for r in services.rounds_of(event)]
     return render_template("judging/jury.html", event=event, queues=queues,
                            name=lambda r: services.round_name(r, _locale()), now=utcnow(), is_open=services.is_open,
-                           submitted=SheetStatus.submitted)
+                           opens_later=services.opens_later, submitted=SheetStatus.submitted)
 
 
 def _sheet_page(event: Event, judging_round: JudgingRound, submission, form, status: int = 200):
@@ -396,7 +412,8 @@ def _sheet_page(event: Event, judging_round: JudgingRound, submission, form, sta
                            name=services.round_name(judging_round, _locale()),
                            criterion_name=lambda c: services.criterion_name(c, _locale()),
                            rubric=lambda c: sorted_levels(services.localised(c.rubric, _locale()) or {}),
-                           open=services.is_open(judging_round, utcnow())), status
+                           open=services.is_open(judging_round, utcnow()),
+                           opens_message=services.opens_later_message(event, judging_round, utcnow())), status
 
 
 @bp.route("/events/<slug>/jury/<int:round_id>/<int:submission_id>", methods=["GET", "POST"], endpoint="sheet")
@@ -663,4 +680,5 @@ def live_juror(event: Event, round_id: int):
     return render_template("judging/live_juror.html", event=event, round=judging_round, state=state, form=form,
                            sheet=existing, assigned=assigned, name=services.round_name(judging_round, _locale()),
                            rubric=lambda c: sorted_levels(services.localised(c.rubric, _locale()) or {}),
-                           open=services.is_open(judging_round, utcnow()), submitted=SheetStatus.submitted)
+                           open=services.is_open(judging_round, utcnow()), submitted=SheetStatus.submitted,
+                           opens_message=services.opens_later_message(event, judging_round, utcnow()))
