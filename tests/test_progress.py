@@ -578,7 +578,9 @@ def test_the_mentor_dashboard_flags_stale_missed_and_blocked_teams(progress_worl
     assert not taza_row.stale and not taza_row.missed_milestone and taza_row.status == "not_reviewed"
     assert [row.team.id for row in board.blocked] == [quiet.id]
     assert [row.team.id for row in board.needing_check_in] == [quiet.id]
-    # Later than the stale-after hours, Taza Suu is flagged too.
+    # Later than the stale-after hours (and before the deadline), Taza Suu is flagged too.
+    hack.submissions_close_at = now + timedelta(days=2)
+    db.session.commit()
     later = services.mentor_dashboard(w.users["mentor"], hack, now=now + timedelta(hours=25))
     assert all(row.stale for row in later.rows)
     page = text(client_for(w.users["mentor"]).get("/events/hack/mentoring/mine"))
@@ -586,6 +588,28 @@ def test_the_mentor_dashboard_flags_stale_missed_and_blocked_teams(progress_worl
     assert "Missed the last milestone" in page and "Blocked" in page
     other = text(client_for(w.users["other_mentor"]).get("/events/hack/mentoring/mine"))
     assert "No teams are assigned to you yet." in other and "Taza Suu" not in other
+
+
+def test_after_submissions_close_my_teams_shows_each_teams_final_state_not_needs_attention(
+        progress_world, client_for, hack, make_user):
+    from hackathon.submissions.models import Submission, SubmissionStatus
+
+    w = progress_world
+    now = utcnow()
+    quiet = shared.add_team(hack, "Quiet Ones", make_user(name="Q"))
+    shared.assign(hack, quiet, w.users["mentor"])
+    db.session.add(Submission(event_id=hack.id, team_id=w.team.id, title="Clean water map",
+                              status=SubmissionStatus.submitted))
+    hack.submissions_close_at = now - timedelta(days=2)
+    hack.pitching_starts_at, hack.results_at = now - timedelta(days=1), now - timedelta(hours=1)
+    db.session.commit()
+    board = services.mentor_dashboard(w.users["mentor"], hack, now=now)
+    assert board.closed and not board.needing_check_in
+    assert {row.team.name: row.project for row in board.rows} == {"Quiet Ones": "none", "Taza Suu": "submitted"}
+    page = text(client_for(w.users["mentor"]).get("/events/hack/mentoring/mine"))
+    assert "Needs attention" not in page and "No recent check-in" not in page
+    assert "Each team's final state is below." in page
+    assert "Project submitted" in page and "No project" in page
 
 
 def test_the_organiser_board_groups_teams_and_flags_quiet_mentors(progress_world, client_for, hack, make_user):

@@ -1284,3 +1284,27 @@ def test_a_person_without_a_language_gets_the_events_first_language(event, organ
     review.decide_applications(organiser, event, [application.id], "rejected")
     [mail] = outbox(to="nolang@example.org")
     assert mail.locale == "ky"
+
+
+def test_the_waitlist_mail_says_places_are_taken_only_when_they_are(client, login, event, organiser, capacity,
+                                                                   outbox, make_team, make_application, make_user):
+    capacity(event, 30)
+    make_team(event, status=S.confirmed, name="Only Team")  # 1 of 30 places taken
+    alone = make_application(event, make_user(email="alone@example.org"))
+    login(client, organiser)
+    decide(client, [alone], "waitlisted")
+    [mail] = outbox(to="alone@example.org")
+    assert "your application is on the waitlist" in mail.body_text.lower()
+    assert "places are taken" not in mail.body_text and "place is taken" not in mail.body_text
+
+    capacity(event, 1)
+    waiting = make_team(event, make_user(email="wait@example.org", locale="ru"), name="Late Team")
+    decide(client, [waiting], "waitlisted")
+    [mail] = outbox(to="wait@example.org")
+    assert "Единственное место для команды уже занято." in mail.body_text
+    capacity(event, 2)
+    make_team(event, status=S.accepted, name="Second Team")
+    third = make_team(event, make_user(email="third@example.org"), name="Third Team")
+    decide(client, [third], "waitlisted")
+    [mail] = outbox(to="third@example.org")
+    assert "All 2 team places are taken." in mail.body_text

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
@@ -48,6 +49,7 @@ PLACEHOLDERS = {
     "confirm_by": _l("the date and time by which to confirm, in the event's timezone"),
     "reason": _l("the reason typed with the decision (empty when none was given)"),
     "link": _l("the link to the applicant's page at the event"),
+    "places": _l("how many places are taken, when the waitlist is because all of them are (else empty)"),
 }
 
 # Values that are links become <a> elements in the HTML version.
@@ -72,10 +74,11 @@ BUILT_IN = {
     "waitlisted": (
         _l("Waitlist: {event}"),
         _l("Hello {name},\n\n"
-           "Thank you for applying to {event}. All places are taken for now, so your application is on the "
-           "waitlist.\n"
+           "Thank you for applying to {event}. Your application is on the waitlist: we cannot offer you a place "
+           "yet.\n"
+           "{places}\n"
            "Team: {team}\n\n"
-           "When a place becomes free, it is offered to the waitlist in order, and we will write to you at once.\n\n"
+           "If a place can be offered to you later, we will write to you at once.\n\n"
            "Note from the organisers: {reason}\n\n"
            "You can follow your application here:\n"
            "{link}"),
@@ -121,6 +124,15 @@ class FilledMail:
     subject: str
     body_text: str
     body_html: Markup
+
+
+def places_taken_text(capacity: int | None) -> str:
+    """The {places} sentence in the current locale: said only when every one of `capacity` places is taken."""
+    if capacity is None:
+        return ""
+    if capacity == 1:
+        return _("The event's only team place is taken.")
+    return ngettext("All %(num)d team place is taken.", "All %(num)d team places are taken.", capacity)
 
 
 def built_in_text(key: str) -> MailText:

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from hackathon.accounts.models import User
-from hackathon.applications.mail_templates import fill, overrides_for, text_for
+from hackathon.applications.mail_templates import fill, overrides_for, places_taken_text, text_for
 from hackathon.applications.services import application_of
 from hackathon.applications.models import (Application, ApplicationKind, ApplicationQuestion, ApplicationRating,
                                            ApplicationSettings, ApplicationStatus, QuestionKind)
@@ -533,7 +533,7 @@ class _Mailer:
         self._link = None
 
     def send(self, key: str, application: Application, people: list[User], *, reason: str | None = None,
-             confirm_by: datetime | None = None) -> None:
+             confirm_by: datetime | None = None, full_capacity: int | None = None) -> None:
         if self._overrides is None:
             self._overrides = overrides_for(self.event)
             self._link = applicant_link(self.event)
@@ -551,6 +551,7 @@ class _Mailer:
                     "confirm_by": local_datetime(confirm_by, self.event.timezone) if confirm_by else "",
                     "reason": reason or "",
                     "link": self._link,
+                    "places": places_taken_text(full_capacity),
                 })
             queue_mail(person.email, f"application_{key}", locale=locale, event_id=self.event.id,
                        subject=mail.subject, body=mail.body_text, body_html=mail.body_html)
@@ -659,7 +660,8 @@ def decide_applications(actor: User, event: Event, application_ids: Iterable[int
         record_audit(actor=actor, action="application.decide", event_id=event.id, target=application,
                      before={"status": before.value}, after=after, reason=reason)
         mailer.send(target.value, application, people[application.id], reason=reason,
-                    confirm_by=application.confirm_by)
+                    confirm_by=application.confirm_by,
+                    full_capacity=limit if counts_for_capacity and taken >= limit else None)
         outcome.changed.append(application)
     db.session.commit()
     return outcome

@@ -12,9 +12,9 @@ from hackathon.accounts.forms import REGION_NAMES
 from hackathon.applications import bp, review
 from hackathon.applications.export import csv_document, export_filename
 from hackathon.applications.mail_templates import (DECISION_MAILS, MAIL_LABELS, PLACEHOLDERS, MailText,
-                                                   built_in_text_in, fill, overrides_for, reset_mail_template,
-                                                   save_mail_template, template_languages, text_for,
-                                                   unknown_placeholders)
+                                                   built_in_text_in, fill, overrides_for, places_taken_text,
+                                                   reset_mail_template, save_mail_template, template_languages,
+                                                   text_for, unknown_placeholders)
 from hackathon.applications.review_forms import (QUEUE_FILTER_NAMES, BulkDecisionForm, DecisionForm,
                                                  MailTemplateForm, QueueFilterForm, RatingForm, ResetMailTemplateForm)
 from hackathon.database import utcnow
@@ -176,6 +176,7 @@ def _sample_values(event: Event, locale: str) -> dict:
             "name": current_user.name, "event": event.title, "team": _("Sample team"),
             "confirm_by": local_datetime(review.confirm_by_for(event, utcnow()), event.timezone),
             "reason": _("(the reason typed with the decision)"), "link": review.applicant_link(event),
+            "places": places_taken_text(review.capacity_of(event).limit),
         }
 
 

@@ -434,8 +434,10 @@ def propose_assignment(actor: User, event: Event, judging_round: JudgingRound, *
                               if team == t}
     profiles = {p.user_id: p for p in db.session.scalars(
         select(MentorProfile).where(MentorProfile.event_id == event.id))}
-    existing = set(tuple(row) for row in db.session.execute(select(JurorAssignment.juror_id, JurorAssignment.submission_id)
-                                      .where(JurorAssignment.round_id == judging_round.id)).all())
+    stored = {(row.juror_id, row.submission_id): row.reasons for row in db.session.execute(
+        select(JurorAssignment.juror_id, JurorAssignment.submission_id, JurorAssignment.reasons)
+        .where(JurorAssignment.round_id == judging_round.id))}
+    existing = set(stored)
     completed = set(tuple(row) for row in db.session.execute(select(ScoreSheet.juror_id, ScoreSheet.submission_id)
                                        .where(ScoreSheet.round_id == judging_round.id,
                                               ScoreSheet.status == SheetStatus.submitted)).all())
@@ -451,6 +453,9 @@ def propose_assignment(actor: User, event: Event, judging_round: JudgingRound, *
         result = assignment_math.assign(math_jurors, math_projects, k=judging_round.jurors_per_project,
                                         conflicts=set(conflict_by_submission), existing=keep,
                                         seed=judging_round.assignment_seed)
+    for pair in result.pairs:  # a pair already stored keeps the reason it was made with (e.g. added by hand)
+        if stored.get(pair):
+            result.reasons[pair] = [tuple(reason) for reason in stored[pair]]
     return Proposal(result=result, jurors={j.id: j for j in jurors}, projects={s.id: s for s in projects},
                     conflicts=conflict_by_submission)
 

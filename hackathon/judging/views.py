@@ -207,15 +207,18 @@ def assignment(event: Event, round_id: int):
         if not form.validate_on_submit():
             abort(400)
         pairs = set(proposal.result.pairs)
+        reasons = dict(proposal.result.reasons)
         if request.form.get("edited"):  # the organiser's edited table: the ticked pairs, plus one added pair
             pairs = set()
-            for value in request.form.getlist("pair") + [
-                    f"{request.form.get('add_juror', '')}:{request.form.get('add_project', '')}"]:
+            added = f"{request.form.get('add_juror', '')}:{request.form.get('add_project', '')}"
+            for value in request.form.getlist("pair") + [added]:
                 parts = value.split(":")
                 if len(parts) == 2 and all(p.isdigit() and len(p) < 10 for p in parts):
                     pairs.add((int(parts[0]), int(parts[1])))
+                    if value == added:
+                        reasons[(int(parts[0]), int(parts[1]))] = [("organiser",)]
         try:
-            count = services.apply_assignment(current_user, event, judging_round, pairs, proposal.result.reasons)
+            count = services.apply_assignment(current_user, event, judging_round, pairs, reasons)
         except DomainError as error:
             _flash_error(error)
         else:

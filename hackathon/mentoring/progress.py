@@ -432,6 +432,7 @@ class TeamRow:
     stale: bool  # no check-in within the stale-after hours
     missed_milestone: bool  # no check-in for the last milestone that is due
     mentors: list[User] = field(default_factory=list)
+    project: str | None = None  # once submissions closed: "submitted", "draft" or "none" (the final state)
 
     @property
     def status(self) -> str:
@@ -486,6 +487,7 @@ class MentorDashboard:
     rows: list[TeamRow]
     milestone: Milestone | None
     stale_after_hours: int
+    closed: bool = False  # submissions are closed: silence is no longer a problem, each team's final state shows
 
     @property
     def needing_check_in(self) -> list[TeamRow]:
@@ -504,8 +506,24 @@ def mentor_dashboard(mentor: User, event: Event, *, now: datetime) -> MentorDash
         .where(MentorAssignment.event_id == event.id, MentorAssignment.mentor_id == mentor.id,
                Team.id.in_(accepted_team_ids_query(event)))
         .order_by(Team.name, Team.id)))
-    return MentorDashboard(rows=team_rows(event, teams, now=now, settings=settings),
-                           milestone=last_due_milestone(event, now), stale_after_hours=settings.stale_after_hours)
+    rows = team_rows(event, teams, now=now, settings=settings)
+    closed = event.submissions_close_at is not None and now >= event.submissions_close_at
+    if closed:
+        _set_final_state(event, rows)
+    return MentorDashboard(rows=rows, milestone=None if closed else last_due_milestone(event, now),
+                           stale_after_hours=settings.stale_after_hours, closed=closed)
+
+
+def _set_final_state(event: Event, rows: list[TeamRow]) -> None:
+    """After the deadline a missing check-in means nothing: each row shows its project's state instead (1 query)."""
+    from hackathon.submissions.models import Submission
+
+    states = dict(db.session.execute(select(Submission.team_id, Submission.status).where(
+        Submission.event_id == event.id, Submission.team_id.in_([row.team.id for row in rows]))).all())
+    for row in rows:
+        row.stale = row.missed_milestone = False
+        state = states.get(row.team.id)
+        row.project = state.value if state is not None else "none"
 
 
 @dataclass
