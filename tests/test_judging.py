@@ -1020,3 +1020,35 @@ def test_a_juror_added_by_hand_is_explained_as_added_by_an_organiser(jury, clien
     page = text(client.get(url))
     assert "Juror Three</span>\n          <small>(added by an organiser)</small>" in page
     assert "balance)" not in page and "(balances the load" in page  # the proposal's other pairs, in words
+
+
+def test_the_bench_works_in_a_schema_of_its_own_and_leaves_the_database_alone(app):
+    """bench/judging.py --postgres URL once ended with db.drop_all() on the database it was given."""
+    import importlib.util
+    from argparse import Namespace
+    from pathlib import Path
+
+    from sqlalchemy import inspect, text as sql
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the bench's --postgres mode needs PostgreSQL")
+    url = db.engine.url.render_as_string(hide_password=False)
+    db.session.execute(sql("CREATE TABLE IF NOT EXISTS bench_guard (id integer)"))
+    db.session.execute(sql("INSERT INTO bench_guard VALUES (42)"))
+    db.session.commit()
+    tables = set(inspect(db.engine).get_table_names())
+    spec = importlib.util.spec_from_file_location("bench_judging", Path(__file__).parents[1] / "bench" / "judging.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.REPEAT = 1
+    try:
+        bench.run(url, Namespace(projects=12, jurors=6, k=2, criteria=3, seed=1, repeat=1))
+        db.session.remove()
+        assert set(inspect(db.engine).get_table_names()) == tables
+        assert db.session.execute(sql("SELECT id FROM bench_guard")).scalars().all() == [42]
+        assert db.session.execute(sql("SELECT count(*) FROM information_schema.schemata "
+                                      "WHERE schema_name LIKE 'bench_%'")).scalar() == 0
+    finally:
+        db.session.rollback()
+        db.session.execute(sql("DROP TABLE IF EXISTS bench_guard"))
+        db.session.commit()
