@@ -215,10 +215,11 @@ def certificates_command(event_slug: str) -> None:
     if event is None:
         raise click.ClickException(f"No event {event_slug!r}.")
     try:
-        issued, updated = issue_certificates(event, utcnow())
+        report = issue_certificates(event, utcnow())
     except DomainError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"{event_slug}: {issued} certificates issued, {updated} updated")
+    click.echo(f"{event_slug}: {report.issued} certificates issued, {report.updated} updated, "
+               f"{report.revoked} revoked")
 
 
 events_cli = AppGroup("events", help="Events: the archive of a whole event, out and back in.")

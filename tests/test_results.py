@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
+from hackathon.applications.models import Application, ApplicationStatus
 from hackathon.audit import AuditEntry
 from hackathon.database import utcnow
 from hackathon.extensions import db
-from hackathon.judging.models import ScoreSheet, SheetStatus
+from hackathon.judging.models import JudgingCriterion, JudgingRound, ScoreSheet, SheetStatus
 from hackathon.results import services
 from hackathon.results.models import Award, AwardWinner, ResultSettings
 from hackathon.submissions.models import SubmissionSettings
 from tests.submissions_support import *  # noqa: F401,F403  (fixtures client_for, subs, files_dir)
 from tests.submissions_support import XSS, count, statuses, text, walk
-from tests.test_judging import BASE, jury  # noqa: F401  (the judging world: a round, two projects, three jurors)
+from tests.test_judging import BASE, jury, submitted  # noqa: F401  (the judging world: a round, two projects, three jurors)
 
 
 def score(world, juror: str, project, value: int) -> None:
@@ -27,12 +29,23 @@ def score(world, juror: str, project, value: int) -> None:
     db.session.commit()
 
 
+def close_judging(world) -> None:
+    """Submissions closed two hours ago, the round a minute ago; both teams confirmed they take part."""
+    now = utcnow()
+    world.event.submissions_close_at = now - timedelta(hours=2)
+    world.round.closes_at = now - timedelta(minutes=1)
+    for application in db.session.scalars(select(Application).where(Application.event_id == world.event.id)):
+        application.status = ApplicationStatus.confirmed
+    db.session.commit()
+
+
 @pytest.fixture
 def judged(jury):
-    """Both projects scored by three jurors: Taza Suu (the project) ahead of Clean Air."""
+    """Both projects scored by three jurors: Taza Suu (the project) ahead of Clean Air; judging is over."""
     for juror, first, second in (("juror", 9, 5), ("juror2", 8, 6), ("juror3", 7, 4)):
         score(jury, juror, jury.project, first)
         score(jury, juror, jury.other_project, second)
+    close_judging(jury)
     return jury
 
 
@@ -196,12 +209,12 @@ def test_results_publish_at_the_scheduled_time(judged, client_for, app, outbox):
     assert any(m.template == "results_published" for m in outbox())
 
 
-def publish_now(world, client_for):
+def publish_now(world, client_for, *, confirm: bool = False):
     organiser = client_for(world.users["organiser"])
     add_award(organiser, place=1)
     award = db.session.scalar(select(Award))
     organiser.post(BASE + f"/results/awards/{award.id}/decide", data={"project": [world.project.id]})
-    organiser.post(BASE + "/results/publish", data={})
+    organiser.post(BASE + "/results/publish", data={"confirm": "y"} if confirm else {})
     assert services.published(world.event) is not None
     return organiser
 
@@ -359,3 +372,92 @@ def test_publishing_with_missing_sheets_needs_a_confirmation(jury, client_for):
     assert settings is not None
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "results.published"))
     assert any("fewer sheets" in problem for problem in entry.after["confirmed_problems"])
+
+
+def test_publishing_before_judging_has_closed_needs_a_confirmation_naming_what_is_missing(jury, client_for):
+    """The event is still taking applications and the screening is open: publishing names both and waits for a
+    confirmation, which the audit keeps. A counted round without a single sheet is named too."""
+    for juror in ("juror", "juror2"):
+        score(jury, juror, jury.project, 8)
+        score(jury, juror, jury.other_project, 6)
+    now = utcnow()
+    jury.event.applications_close_at, jury.event.hacking_starts_at = now + timedelta(days=1), now + timedelta(days=2)
+    jury.event.submissions_close_at = now + timedelta(days=3)
+    db.session.commit()
+    organiser = client_for(jury.users["organiser"])
+    page = text(organiser.get(BASE + "/results/manage"))
+    assert "still in the phase “Applications open”" in page and "Screening is open until" in page
+    response = organiser.post(BASE + "/results/publish", data={}, follow_redirects=True)
+    page = text(response)
+    assert "Confirm that you publish despite" in page and "Applications open" in page
+    assert "Screening is open until" in page and services.published(jury.event) is None
+    # A second, weighted round nobody has judged yet is named as well.
+    pitch = JudgingRound(event_id=jury.event.id, position=1, name={"en": "Pitch"}, closes_at=now + timedelta(days=9))
+    db.session.add(pitch)
+    db.session.commit()
+    db.session.add(JudgingCriterion(round_id=pitch.id, name={"en": "Pitch"}, weight=Decimal(1)))
+    db.session.commit()
+    organiser.post(BASE + "/results/settings", data={"final_round": str(jury.round.id),
+                                                     f"weight_{jury.round.id}": "0.5", f"weight_{pitch.id}": "0.5"})
+    page = text(organiser.post(BASE + "/results/publish", data={}, follow_redirects=True))
+    assert "Pitch: no sheet is submitted, so this round is not judged." in page
+    organiser.post(BASE + "/results/publish", data={"confirm": "y"})
+    assert services.published(jury.event) is not None
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "results.published"))
+    confirmed = " ".join(entry.after["confirmed_problems"])
+    assert "Applications open" in confirmed and "Screening is open until" in confirmed and "Pitch: no sheet" in confirmed
+
+
+def test_nothing_judged_nothing_published(jury, client_for):
+    organiser = client_for(jury.users["organiser"])
+    response = organiser.post(BASE + "/results/publish", data={"confirm": "y"}, follow_redirects=True)
+    assert "Nothing can be published" in text(response) and "Screening: no sheet is submitted" in text(response)
+    assert services.published(jury.event) is None
+
+
+def test_certificates_go_only_to_people_who_took_part(judged, client_for, make_user):
+    """Members of a confirmed team with a submitted project get one; a team still in draft, an accepted team that
+    never confirmed and a confirmed team without a submitted project get none. Issuing again after a change
+    adds, revokes (the check page says so) and never duplicates."""
+    from hackathon.results.models import Certificate
+    from hackathon.teams.models import TeamMember
+    from tests.submissions_support import add_team
+
+    drafter, drafter2, unconfirmed, idle = (make_user(name=n) for n in ("Drafter", "Drafter Two", "Late", "Idle"))
+    add_team(judged.event, "Still drafting", drafter, drafter2, status=ApplicationStatus.draft)
+    late = add_team(judged.event, "Never confirmed", unconfirmed)
+    submitted(late, "A late project")
+    add_team(judged.event, "No project", idle, status=ApplicationStatus.confirmed)
+    organiser = publish_now(judged, client_for, confirm=True)  # the late project has no sheet
+    response = organiser.post(BASE + "/results/certificates", follow_redirects=True)
+    holders = {c.user_id for c in db.session.scalars(select(Certificate))}
+    assert holders == {judged.users[n].id for n in ("participant", "teammate", "other_participant")}
+    assert "Certificates issued: 3; updated: 0; revoked: 0." in text(response)
+    for person in (drafter, unconfirmed, idle):
+        client = client_for(person)
+        assert "certificate.pdf" not in client.get(BASE + "/me").get_data(as_text=True)
+        assert client.get(BASE + "/results/certificate.pdf").status_code == 404
+    # The teammate leaves the team; the late team confirms after all. Issuing again revokes and adds.
+    teammate = judged.users["teammate"]
+    code = db.session.scalar(select(Certificate.code).where(Certificate.user_id == teammate.id))
+    membership = db.session.scalar(select(TeamMember).where(TeamMember.user_id == teammate.id))
+    db.session.delete(membership)
+    db.session.scalar(select(Application).where(Application.team_id == late.id)).status = ApplicationStatus.confirmed
+    db.session.commit()
+    response = organiser.post(BASE + "/results/certificates", follow_redirects=True)
+    assert "Certificates issued: 1; updated: 0; revoked: 1." in text(response)
+    check = client_for(None).get(f"/certificates/{code}")
+    assert check.status_code == 410 and "was revoked" in text(check) and "genuine" not in text(check)
+    assert client_for(teammate).get(BASE + "/results/certificate.pdf").status_code == 404
+    assert "Certificates issued: 0; updated: 0; revoked: 0." in text(
+        organiser.post(BASE + "/results/certificates", follow_redirects=True))
+    assert count(Certificate) == 4  # one per person ever eligible, never two
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "results.certificates_issued")
+                               .order_by(AuditEntry.id)).all()[1]
+    assert entry.after["revoked_user_ids"] == [teammate.id] and entry.actor_id == judged.users["organiser"].id
+    # Back in the team: the same certificate, the same code, genuine again.
+    db.session.add(TeamMember(event_id=judged.event.id, team_id=judged.team.id, user_id=teammate.id))
+    db.session.commit()
+    assert "Certificates issued: 1; updated: 0; revoked: 0." in text(
+        organiser.post(BASE + "/results/certificates", follow_redirects=True))
+    assert "genuine" in text(client_for(None).get(f"/certificates/{code}")) and count(Certificate) == 4

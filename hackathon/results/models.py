@@ -86,7 +86,7 @@ class Certificate(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # participation | finalist | winner
+    kind: Mapped[str] = mapped_column(String(16))  # participation | finalist | winner | revoked
     # The awards won (names per language), frozen with the certificate.
     awards: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     team_name: Mapped[str] = mapped_column(String(120), default="")

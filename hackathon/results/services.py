@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -90,12 +91,14 @@ def compute_final(event: Event, settings: ResultSettings) -> FinalView:
     for r in rounds:
         board = boards[r.id]
         if board.short:
-            warnings.append(_("%(round)s: %(n)d projects have fewer sheets than planned.",
-                              round=judging.round_name(r, str(get_locale())), n=len(board.short)))
+            warnings.append(ngettext("%(round)s: %(n)d project has fewer sheets than planned.",
+                                     "%(round)s: %(n)d projects have fewer sheets than planned.", len(board.short),
+                                     round=judging.round_name(r, str(get_locale())), n=len(board.short)))
         unscored = [pid for pid in board.projects if pid not in board.sheet_counts]
         if unscored:
-            warnings.append(_("%(round)s: %(n)d projects have no submitted sheet and are not ranked.",
-                              round=judging.round_name(r, str(get_locale())), n=len(unscored)))
+            warnings.append(ngettext("%(round)s: %(n)d project has no submitted sheet and is not ranked.",
+                                     "%(round)s: %(n)d projects have no submitted sheet and are not ranked.",
+                                     len(unscored), round=judging.round_name(r, str(get_locale())), n=len(unscored)))
     track_of = dict(db.session.execute(select(Submission.id, Submission.track_id).where(
         Submission.id.in_([e.project_id for e in entries]))).all()) if entries else {}
     final_totals = boards[last.id].board.totals
@@ -157,7 +160,8 @@ def save_award(actor: User, event: Event, *, kind: str, place: int | None, track
         raise DomainError(_("Give the award a name."))
     existing = awards_of(event)
     if len(existing) >= MAX_AWARDS:
-        raise DomainError(_("An event has at most %(max)d awards.", max=MAX_AWARDS))
+        raise DomainError(ngettext("An event has at most %(max)d award.", "An event has at most %(max)d awards.",
+                                   MAX_AWARDS, max=MAX_AWARDS))
     if kind == "place":
         if not place or place < 1 or place > 100:
             raise DomainError(_("A place award needs its place: 1 for the first, 2 for the second…"))
@@ -236,12 +240,36 @@ def decide_award(actor: User, event: Event, award_id: int, submission_ids: list[
 # --- publishing --------------------------------------------------------------------------------------------------
 
 
-def readiness(event: Event, view: FinalView, awards: list[Award]) -> list[str]:
-    """What an organiser must confirm before publishing: missing sheets, awards without a decision."""
-    problems = list(view.warnings)
+def readiness(event: Event, view: FinalView, awards: list[Award], now: datetime) -> list[str]:
+    """What an organiser must confirm before publishing at `now`, each named: an event that has not reached
+    judging, rounds still open (or with no closing time), counted rounds nobody has judged, missing sheets,
+    awards without a decision."""
+    from hackathon.events.phases import Phase
+    from hackathon.templating import PHASE_LABELS, local_datetime
+
+    problems = []
+    phase = event.phase(now)
+    if phase in (Phase.upcoming, Phase.applications, Phase.review, Phase.hacking):
+        problems.append(_("The event is still in the phase “%(phase)s”: judging has not even begun.",
+                          phase=PHASE_LABELS[phase]))
+    locale = str(get_locale())
+    counted = {r.id for r in view.rounds}
+    for judging_round in judging.rounds_of(event):
+        name = judging.round_name(judging_round, locale)
+        if judging_round.id in counted and not view.boards[judging_round.id].board.sheets:
+            problems.append(_("%(round)s: no sheet is submitted, so this round is not judged.", round=name))
+        elif judging_round.closes_at is None:
+            problems.append(_("%(round)s has no closing time: jurors can still change their sheets.",
+                              round=name))
+        elif now < judging_round.closes_at:
+            problems.append(_("%(round)s is open until %(when)s: jurors can still change their sheets.",
+                              round=name, when=local_datetime(judging_round.closes_at, event.timezone, "short")))
+    problems += view.warnings
     undecided = [a for a in awards if not a.winners]
     if undecided:
-        problems.append(_("%(n)d awards have no winner yet and will not be shown.", n=len(undecided)))
+        problems.append(ngettext("%(n)d award has no winner yet and will not be shown.",
+                                  "%(n)d awards have no winner yet and will not be shown.", len(undecided),
+                                  n=len(undecided)))
     if not view.entries:
         problems.append(_("Nothing is ranked yet."))
     return problems
@@ -343,18 +371,18 @@ class PublishReport:
 
 def publish(actor: User | None, event: Event, now: datetime, *, at: datetime | None = None,
             confirm_problems: bool = False) -> PublishReport:
-    """Publish now, or schedule for `at` (then `flask results publish-due` publishes it). Problems (missing
-    sheets, undecided awards) must be confirmed. The first publication mails every participant, mentor and juror
-    in their language and opens the gallery."""
+    """Publish now, or schedule for `at` (then `flask results publish-due` publishes it). Problems (see
+    `readiness`, judged at the moment of publication) must be confirmed, and the audit entry keeps them. The
+    first publication mails every participant, mentor and juror in their language and opens the gallery."""
     _require_organiser(actor, event)
     settings = settings_of(event)
     if settings.published_at is not None:
         raise Conflict(_("The results are published already. Unpublish them first (with a reason)."))
     awards = awards_of(event)
     view = compute_final(event, settings)
+    problems = readiness(event, view, awards, at if at is not None and at > now else now)
     if not view.entries:
-        raise DomainError(_("Nothing is ranked yet."))
-    problems = readiness(event, view, awards)
+        raise DomainError(_("Nothing can be published: %(problems)s", problems=" ".join(problems)))
     if problems and not confirm_problems:
         raise DomainError(_("Confirm that you publish despite: %(problems)s", problems=" ".join(problems)))
     if at is not None and at > now:
@@ -425,15 +453,45 @@ def publish_due(now: datetime) -> list[str]:
 # --- certificates ------------------------------------------------------------------------------------------------
 
 
-def issue_certificates(event: Event, now: datetime) -> tuple[int, int]:
-    """A certificate for every team member of the event, from the published results: winner (with the awards),
-    finalist (in the final ranking) or participation. Idempotent: a re-run after republishing updates the kind
-    and awards and keeps each code. Returns (issued, updated)."""
+REVOKED = "revoked"  # the kind of a certificate whose holder no longer qualifies (its code says so when checked)
+
+
+@dataclass
+class CertificateReport:
+    issued: int = 0     # new certificates, and revoked ones given back
+    updated: int = 0    # kind, awards, team or project changed
+    revoked: int = 0
+
+
+def certificate_holders(event: Event) -> list[tuple[int, int, str, int, str]]:
+    """Who took part, and so gets a certificate: every member of a team whose application is confirmed (accepted,
+    and the team confirmed it takes part) and whose project is submitted. Rows (user id, team id, team name,
+    project id, project title), by user id."""
+    from hackathon.applications.models import Application, ApplicationStatus
+    from hackathon.submissions.models import SubmissionStatus
+    from hackathon.teams.models import Team
+
+    return [tuple(row) for row in db.session.execute(
+        select(TeamMember.user_id, Team.id, Team.name, Submission.id, Submission.title)
+        .join(Team, Team.id == TeamMember.team_id)
+        .join(Application, Application.team_id == Team.id)
+        .join(Submission, Submission.team_id == Team.id)
+        .where(TeamMember.event_id == event.id, Application.status == ApplicationStatus.confirmed,
+               Submission.event_id == event.id, Submission.status == SubmissionStatus.submitted)
+        .order_by(TeamMember.user_id))]
+
+
+def issue_certificates(event: Event, now: datetime, actor: User | None = None) -> CertificateReport:
+    """Bring the event's certificates in line with the published results. Each holder (`certificate_holders`)
+    gets one of: winner (the project won an award; every award is listed), finalist (the project is in the
+    final ranking), participation. Idempotent: a re-run keeps each person's one certificate and its code and
+    updates the kind, awards, team and project; a certificate whose holder no longer qualifies is revoked (its
+    verification page says so; the PDF is gone) and comes back, same code, if they qualify again."""
     import secrets
 
     from hackathon.results.models import Certificate
-    from hackathon.teams.models import Team
 
+    _require_organiser(actor, event)
     settings = published(event)
     if settings is None:
         raise DomainError(_("Publish the results first: certificates follow them."))
@@ -443,42 +501,48 @@ def issue_certificates(event: Event, now: datetime) -> tuple[int, int]:
     for award in snapshot.get("awards", []):
         for winner in award["winners"]:
             won.setdefault(winner["project_id"], []).append(award["name"])
-    projects = dict(db.session.execute(select(Submission.team_id, Submission.id)
-                                       .where(Submission.event_id == event.id)).all())
-    titles = dict(db.session.execute(select(Submission.id, Submission.title)
-                                     .where(Submission.event_id == event.id)).all())
     existing = {c.user_id: c for c in db.session.scalars(select(Certificate).where(Certificate.event_id == event.id))}
-    issued = updated = 0
-    for user_id, team_id, team_name in db.session.execute(
-            select(TeamMember.user_id, TeamMember.team_id, Team.name).join(Team, Team.id == TeamMember.team_id)
-            .where(TeamMember.event_id == event.id).order_by(TeamMember.user_id)):
-        project_id = projects.get(team_id)
+    report = CertificateReport()
+    holders = set()
+    for user_id, _team_id, team_name, project_id, title in certificate_holders(event):
+        holders.add(user_id)
         kind = "winner" if project_id in won else ("finalist" if project_id in finalists else "participation")
         values = {"kind": kind, "awards": won.get(project_id, []), "team_name": team_name[:120],
-                  "project_title": (titles.get(project_id) or "")[:200]}
+                  "project_title": (title or "")[:200]}
         certificate = existing.get(user_id)
         if certificate is None:
             db.session.add(Certificate(event_id=event.id, user_id=user_id, code=secrets.token_urlsafe(18)[:24],
                                        issued_at=now, **values))
-            issued += 1
+            report.issued += 1
         elif any(getattr(certificate, k) != v for k, v in values.items()):
+            if certificate.kind == REVOKED:
+                report.issued += 1
+                certificate.issued_at = now
+            else:
+                report.updated += 1
             for key, value in values.items():
                 setattr(certificate, key, value)
-            updated += 1
-    record_audit(actor=None, action="results.certificates_issued", event_id=event.id,
-                 after={"issued": issued, "updated": updated})
+    revoked = [c for user_id, c in sorted(existing.items()) if user_id not in holders and c.kind != REVOKED]
+    for certificate in revoked:
+        certificate.kind = REVOKED
+    report.revoked = len(revoked)
+    record_audit(actor=actor, action="results.certificates_issued", event_id=event.id,
+                 after={"issued": report.issued, "updated": report.updated, "revoked": report.revoked,
+                        "revoked_user_ids": [c.user_id for c in revoked]})
     db.session.commit()
-    return issued, updated
+    return report
 
 
 def certificate_of(event: Event, user: User):
+    """The user's valid certificate of the event (None when there is none or it is revoked)."""
     from hackathon.results.models import Certificate
 
     return db.session.scalar(select(Certificate).where(Certificate.event_id == event.id,
-                                                       Certificate.user_id == user.id))
+                                                       Certificate.user_id == user.id, Certificate.kind != REVOKED))
 
 
 def certificate_by_code(code: str):
+    """The certificate with this code, revoked ones included (their page says so)."""
     from hackathon.results.models import Certificate
 
     if not code or len(code) > 32:

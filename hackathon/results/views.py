@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from hackathon.database import MAX_ID, utcnow
@@ -86,7 +87,8 @@ def manage(event: Event):
     awards = services.awards_of(event)
     return render_template("results/manage.html", event=event, settings=settings, form=form, view=view,
                            awards=awards, proposals=services.proposals_for(view, awards),
-                           problems=services.readiness(event, view, awards), award_form=_award_form(event, formdata=None),
+                           problems=services.readiness(event, view, awards, utcnow()),
+                           award_form=_award_form(event, formdata=None),
                            decide_form=DecideForm(formdata=None), publish_form=PublishForm(formdata=None),
                            unpublish_form=UnpublishForm(formdata=None), button_form=EmptyForm(formdata=None),
                            round_name=lambda r: judging.round_name(r, _locale()), localised=_localised)
@@ -175,7 +177,9 @@ def publish(event: Event):
         if report.scheduled_for:
             flash(_("The results will be published at the time chosen."), "success")
         else:
-            flash(_("The results are published; %(n)d people are told by mail.", n=report.mails), "success")
+            flash(ngettext("The results are published; %(n)d person is told by mail.",
+                           "The results are published; %(n)d people are told by mail.", report.mails,
+                           n=report.mails), "success")
     return _back(event)
 
 
@@ -260,7 +264,8 @@ def _feedback_pdf(event: Event, data: dict):
 
     summary = []
     if data["final_rank"]:
-        summary.append(_("Final rank: %(rank)d of %(n)d finalists", rank=data["final_rank"], n=data["finalists"]))
+        summary.append(ngettext("Final rank: %(rank)d of %(n)d finalist", "Final rank: %(rank)d of %(n)d finalists",
+                                 data["finalists"], rank=data["final_rank"], n=data["finalists"]))
     summary += [_("Award: %(award)s", award=_localised(a["name"])) for a in data["awards"]]
     document = FeedbackDocument(
         heading=_("Feedback: %(event)s", event=event.title), team_line=f"{data['team']} — {data['title']}",
@@ -283,11 +288,12 @@ def issue_certificates(event: Event):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        issued, updated = services.issue_certificates(event, utcnow())
+        report = services.issue_certificates(event, utcnow(), actor=current_user)
     except DomainError as error:
         _fail(error)
     else:
-        flash(_("Certificates: %(issued)d issued, %(updated)d updated.", issued=issued, updated=updated), "success")
+        flash(_("Certificates issued: %(issued)d; updated: %(updated)d; revoked: %(revoked)d.",
+                issued=report.issued, updated=report.updated, revoked=report.revoked), "success")
     return _back(event)
 
 
@@ -338,10 +344,12 @@ def _certificate_pdf(certificate) -> bytes:
 
 @bp.route("/certificates/<code>", endpoint="verify_certificate")
 def verify_certificate(code: str):
-    """Anyone may check a certificate by its code: who, which event, what."""
+    """Anyone may check a certificate by its code: who, which event, what; a revoked one says so (410)."""
     certificate = services.certificate_by_code(code)
     if certificate is None or services.published(certificate.event) is None:
         abort(404)
+    if certificate.kind == services.REVOKED:
+        return render_template("results/certificate.html", certificate=certificate, revoked=True), 410
     title, lines = _certificate_lines(certificate)
     return render_template("results/certificate.html", certificate=certificate, title=title, lines=lines)
 
