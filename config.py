@@ -57,11 +57,22 @@ class Config:
     MAIL_SEND_AFTER_COMMIT = _bool("MAIL_SEND_AFTER_COMMIT", True)
     OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
 
-    # Rate limits on sign-in, registration and password reset.
+    # Rate limits, kept in RATELIMIT_STORAGE_URI (Redis in production, so that every worker counts together).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Registration, password reset and resending the confirmation: requests per client address.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;60 per hour")
+    # Sign-in counts failed attempts only, per account and per address, so that a crowd behind one NAT signs in
+    # freely while guessing one account (from anywhere) or many accounts (from one address) is stopped. Once
+    # a limit is reached even the right password waits until the window passes (a password reset lifts the
+    # account's). Notation of the `limits` library, e.g. "10 per 15 minutes" or "5 per minute;20 per hour".
+    LOGIN_FAILURE_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_FAILURE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_FAILURE_LIMIT_PER_ADDRESS", "100 per 15 minutes")
+    # Behind a reverse proxy the app sees the proxy's address: set the number of proxies in front of it that
+    # add X-Forwarded-For/-Proto (1 for one nginx), and the limits count the real client addresses. Leave 0
+    # when clients connect directly: a client could then write its own X-Forwarded-For.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
 
     # Uploads of project files; request size limits apply to every request.
     # UPLOAD_STORAGE: "local" (files under UPLOAD_DIR) or "database" (shared by several app servers).
@@ -109,6 +120,21 @@ class Config:
     HSTS_ENABLED = False
     DEMO_ALLOWED = True
 
+    RATE_LIMIT_SETTINGS = ("AUTH_RATE_LIMIT", "LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "LOGIN_FAILURE_LIMIT_PER_ADDRESS")
+
+    @classmethod
+    def check(cls, settings) -> None:
+        """Refuse to start with a limit that cannot be read (rather than fail on the first sign-in)."""
+        from limits import parse_many
+
+        for name in cls.RATE_LIMIT_SETTINGS:
+            try:
+                parse_many(settings.get(name) or "")
+            except ValueError:
+                raise RuntimeError(
+                    f"{name} must be a rate limit such as '10 per 15 minutes', not {settings.get(name)!r}"
+                ) from None
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -144,6 +170,7 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls, settings) -> None:
         """Refuse to start with no secret key or a well-known one."""
+        super().check(settings)
         key = settings.get("SECRET_KEY") or ""
         if key in cls.WEAK_SECRET_KEYS or len(key) < 32:
             raise RuntimeError(

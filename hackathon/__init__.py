@@ -41,6 +41,11 @@ def create_app(config: type[config_module.Config] | str | None = None, **overrid
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
     app.url_map.converters["id"] = IdConverter
+    if app.config.get("PROXY_COUNT"):
+        # The client's address and scheme as the proxies in front saw them (the rate limits count addresses).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     package_logger = logging.getLogger("hackathon")
     package_logger.setLevel(logging.INFO)
     if not package_logger.handlers:

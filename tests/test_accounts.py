@@ -10,12 +10,13 @@ import re
 from base64 import urlsafe_b64encode
 from contextlib import contextmanager
 from datetime import date
+from types import SimpleNamespace
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from flask_babel import force_locale, gettext
 from itsdangerous.timed import TimestampSigner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hackathon import create_app
 from hackathon.accounts.models import ApiToken, Background, Gender, User
@@ -1078,7 +1079,7 @@ def limited_client(app):
         yield limited
 
 
-@pytest.mark.parametrize("path", ["/login", "/register", "/reset", "/confirm"])
+@pytest.mark.parametrize("path", ["/register", "/reset", "/confirm"])
 def test_too_many_posts_get_the_friendly_429_page(limited_client, path):
     for _ in range(10):  # AUTH_RATE_LIMIT: 10 per minute
         assert limited_client.post(path, data={"email": "x@example.org"}).status_code == 200
@@ -1093,20 +1094,172 @@ def test_too_many_posts_get_the_friendly_429_page(limited_client, path):
 
 def test_limits_are_counted_per_route(limited_client):
     for _ in range(11):
-        limited_client.post("/login", data={})
-    assert limited_client.post("/login", data={}).status_code == 429
+        limited_client.post("/register", data={})
+    assert limited_client.post("/register", data={}).status_code == 429
     assert limited_client.post("/reset", data={}).status_code == 200
+    assert limited_client.post("/login", data={}).status_code == 200  # sign-in counts failures instead (below)
 
 
 def test_limit_comes_from_the_config(app):
     with rate_limited_client(app, AUTH_RATE_LIMIT="2 per minute") as limited:
-        assert [limited.post("/login", data={}).status_code for _ in range(3)] == [200, 200, 429]
+        assert [limited.post("/register", data={}).status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_after_a_rate_limited_app_the_other_tests_are_not_limited(app, client):
     with rate_limited_client(app) as limited:
-        limited.post("/login", data={})
-    assert [client.post("/login", data={}).status_code for _ in range(12)] == [200] * 12
+        limited.post("/register", data={})
+    assert [client.post("/register", data={}).status_code for _ in range(12)] == [200] * 12
+
+
+# --- Sign-in limits: failures counted per account and per address ------------------------------------------
+
+
+@pytest.fixture
+def quick_hashes(monkeypatch):
+    """Cheap argon2 parameters for tests that sign in hundreds of times: they test the limits, not the hash.
+    Call the returned function after making the users to give them all a cheap hash of PASSWORD."""
+    from argon2 import PasswordHasher
+
+    from hackathon.accounts import services
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+    monkeypatch.setattr(services, "_hasher", cheap)
+    monkeypatch.setattr(services, "_DUMMY_HASH", cheap.hash("not-a-real-password-0123456789"))
+    cheap_hash = cheap.hash(PASSWORD)
+
+    def apply() -> None:
+        db.session.execute(update(User).values(password_hash=cheap_hash))
+        db.session.commit()
+
+    return apply
+
+
+@pytest.fixture
+def limits_clock(monkeypatch):
+    """Move the clock of the in-memory limit storage forward by some seconds."""
+    import time as real_time
+
+    import limits.storage.memory
+
+    offset = {"seconds": 0.0}
+    monkeypatch.setattr(limits.storage.memory, "time",
+                        SimpleNamespace(time=lambda: real_time.time() + offset["seconds"]))
+
+    def advance(seconds: float) -> None:
+        offset["seconds"] += seconds
+
+    return advance
+
+
+def sign_in_from(limited, email: str, password: str, address: str = "127.0.0.1", **kwargs):
+    """One sign-in attempt from a fresh browser at the given address."""
+    return limited.application.test_client().post(
+        "/login", data={"email": email, "password": password}, environ_overrides={"REMOTE_ADDR": address}, **kwargs)
+
+
+ACCOUNT_LIMITED = "Too many failed sign-ins for this email address."
+ADDRESS_LIMITED = "Too many failed sign-ins from your network."
+
+
+def test_a_crowd_behind_one_address_all_sign_in(app, make_user, quick_hashes):
+    """A 200-person kickoff behind one NAT, one in ten mistyping their password first."""
+    with rate_limited_client(app) as limited:
+        people = [make_user(f"person{n}@example.org") for n in range(200)]
+        quick_hashes()
+        outcomes = []
+        for n, person in enumerate(people):
+            if n % 10 == 0:
+                assert sign_in_from(limited, person.email, "not quite my password").status_code == 200
+            outcomes.append(sign_in_from(limited, person.email, PASSWORD).status_code)
+        assert outcomes == [302] * 200
+
+
+def test_guessing_one_account_is_stopped_even_with_the_right_password_until_the_window_passes(
+        app, make_user, quick_hashes, limits_clock):
+    with rate_limited_client(app) as limited:
+        ada, bob = make_user("ada@example.org"), make_user("bob@example.org")
+        quick_hashes()
+        for n in range(10):  # LOGIN_FAILURE_LIMIT_PER_ACCOUNT: 10 per 15 minutes, whatever the case of the address
+            wrong = sign_in_from(limited, "ADA@example.org" if n % 2 else ada.email, f"guess number {n}")
+            assert wrong.status_code == 200 and "The email or password is incorrect." in text(wrong)
+        refused = sign_in_from(limited, ada.email, "guess number 11")
+        assert refused.status_code == 429
+        assert ACCOUNT_LIMITED in text(refused) and 'name="password"' in text(refused)
+        assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
+        right = sign_in_from(limited, ada.email, PASSWORD, address="10.9.8.7")  # from anywhere
+        assert right.status_code == 429 and ACCOUNT_LIMITED in text(right)
+        in_russian = sign_in_from(limited, ada.email, PASSWORD, headers={"Accept-Language": "ru"})
+        assert "Слишком много неудачных попыток входа для этого адреса почты." in text(in_russian)
+        assert sign_in_from(limited, bob.email, PASSWORD).status_code == 302  # the same address, another account
+        limits_clock(15 * 60 + 1)
+        assert sign_in_from(limited, ada.email, PASSWORD).status_code == 302
+
+
+def test_a_successful_sign_in_starts_the_account_count_again(app, make_user, quick_hashes):
+    with rate_limited_client(app, LOGIN_FAILURE_LIMIT_PER_ACCOUNT="3 per 15 minutes") as limited:
+        ada = make_user("ada@example.org")
+        quick_hashes()
+        assert [sign_in_from(limited, ada.email, "wrong password").status_code for _ in range(2)] == [200] * 2
+        assert sign_in_from(limited, ada.email, PASSWORD).status_code == 302
+        assert [sign_in_from(limited, ada.email, "wrong password").status_code for _ in range(4)] == [200] * 3 + [429]
+
+
+def test_a_password_reset_lifts_the_account_limit(app, make_user, quick_hashes, outbox):
+    with rate_limited_client(app, LOGIN_FAILURE_LIMIT_PER_ACCOUNT="2 per 15 minutes") as limited:
+        ada = make_user("ada@example.org")
+        quick_hashes()
+        for _ in range(3):
+            sign_in_from(limited, ada.email, "wrong password")
+        assert sign_in_from(limited, ada.email, PASSWORD).status_code == 429
+        browser = limited.application.test_client()
+        browser.post("/reset", data={"email": ada.email})
+        link = link_in(mails(outbox, ada.email, "reset_password")[-1], "/reset/")
+        assert redirect_path(browser.post(link, data={"password": NEW_PASSWORD})) == "/login"
+        assert sign_in_from(limited, ada.email, NEW_PASSWORD).status_code == 302
+
+
+def test_wrong_passwords_spread_over_accounts_from_one_address_meet_the_address_limit(app, make_user,
+                                                                                     quick_hashes):
+    with rate_limited_client(app) as limited:
+        ada = make_user("ada@example.org")
+        quick_hashes()
+        for n in range(100):  # LOGIN_FAILURE_LIMIT_PER_ADDRESS: 100 per 15 minutes; 5 guesses per account
+            assert sign_in_from(limited, f"person{n // 5}@example.org", "guess").status_code == 200
+        refused = sign_in_from(limited, ada.email, PASSWORD)
+        assert refused.status_code == 429 and ADDRESS_LIMITED in text(refused)
+        assert sign_in_from(limited, ada.email, PASSWORD, address="10.9.8.7").status_code == 302
+
+
+def test_sign_in_limits_come_from_the_config(app, make_user, quick_hashes):
+    with rate_limited_client(app, LOGIN_FAILURE_LIMIT_PER_ACCOUNT="2 per minute",
+                             LOGIN_FAILURE_LIMIT_PER_ADDRESS="3 per minute") as limited:
+        make_user("ada@example.org")
+        quick_hashes()
+        assert [sign_in_from(limited, "ada@example.org", "wrong").status_code for _ in range(3)] == [200, 200, 429]
+        assert [sign_in_from(limited, "bob@example.org", "wrong").status_code for _ in range(2)] == [200, 429]
+        assert ADDRESS_LIMITED in text(sign_in_from(limited, "carol@example.org", "wrong"))
+
+
+@pytest.mark.parametrize("proxies, other_client", [(0, 429), (1, 302)])
+def test_behind_a_proxy_the_limits_count_the_forwarded_address(app, make_user, quick_hashes, proxies, other_client):
+    """Behind one proxy every request comes from its address: with PROXY_COUNT=1 the limits count the address
+    it forwards (the client's); without the setting every client behind the proxy shares one count."""
+    with rate_limited_client(app, PROXY_COUNT=proxies, LOGIN_FAILURE_LIMIT_PER_ADDRESS="2 per minute") as limited:
+        make_user("ada@example.org")
+        quick_hashes()
+        for n in range(2):
+            sign_in_from(limited, f"person{n}@example.org", "guess", headers={"X-Forwarded-For": "203.0.113.7"})
+        assert sign_in_from(limited, "ada@example.org", PASSWORD,
+                            headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
+        assert sign_in_from(limited, "ada@example.org", PASSWORD,
+                            headers={"X-Forwarded-For": "198.51.100.1"}).status_code == other_client
+
+
+@pytest.mark.parametrize("setting", ["LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "LOGIN_FAILURE_LIMIT_PER_ADDRESS",
+                                     "AUTH_RATE_LIMIT"])
+def test_a_limit_that_cannot_be_read_stops_the_app_from_starting(setting):
+    with pytest.raises(RuntimeError, match=setting):
+        create_app("testing", **{setting: "lots per while"})
 
 
 # --- Command line -------------------------------------------------------------------------------------------

@@ -269,7 +269,7 @@ def test_sign_in_limits_are_shared_by_workers_through_redis(app, monkeypatch):
     monkeypatch.setattr(limiter, "enabled", limiter.enabled)
 
     settings = dict(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_ENABLED=True,
-                    RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0", AUTH_RATE_LIMIT="3 per minute",
+                    RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0", LOGIN_FAILURE_LIMIT_PER_ACCOUNT="3 per minute",
                     RATELIMIT_KEY_PREFIX=f"test-{secrets.token_hex(6)}")
     worker_one = create_app("testing", **settings).test_client()
     worker_two = create_app("testing", **settings).test_client()
@@ -279,7 +279,7 @@ def test_sign_in_limits_are_shared_by_workers_through_redis(app, monkeypatch):
     assert statuses == [200, 200, 200]
     limited = worker_two.post("/login", data=data)
     assert limited.status_code == 429
-    assert "Too many attempts" in limited.get_data(as_text=True)
+    assert "Too many failed sign-ins for this email address." in limited.get_data(as_text=True)
     assert worker_one.get("/login").status_code == 200  # reading the page is not limited
 
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+import time
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -12,13 +14,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from limits import RateLimitItem, parse_many
 from sqlalchemy import func, select
 
 from hackathon.accounts.models import ApiToken, User
 from hackathon.database import utcnow
 from hackathon.errors import DomainError, InvalidToken, NotFound
-from hackathon.extensions import db
+from hackathon.extensions import db, limiter
 from hackathon.mail import queue_mail
 
 PASSWORD_MIN = 10
@@ -172,15 +176,104 @@ class EmailNotConfirmed(DomainError):
     pass
 
 
-def authenticate(email: str, password: str, *, now: datetime | None = None) -> User:
-    """The user for these credentials; one message for every failure so nobody learns who has an account."""
+class SignInLimited(DomainError):
+    """Too many failed sign-ins for the account or from the address; `retry_after` in seconds."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# Failed sign-ins are counted in the rate limiter's storage (Redis in production), under two keys: the
+# account (a hash of the address typed, known or not, so that the count reveals nobody and stores no
+# address) and the client address. Successful sign-ins are never counted: a crowd behind one NAT signs in
+# freely. The limits are checked before the password is, so a refused guess learns nothing and costs no hash.
+_FAILURES = "sign-in-failures"
+
+
+def _limits_on() -> bool:
+    return bool(limiter.enabled and limiter.initialized)
+
+
+def _ids(kind: str, key: str) -> tuple[str, ...]:
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""  # as the limiter's own keys
+    return (prefix, _FAILURES, kind, key) if prefix else (_FAILURES, kind, key)
+
+
+def _failure_limits(setting: str) -> list[RateLimitItem]:
+    return parse_many(current_app.config[setting])
+
+
+def _account_key(email: str) -> str:
+    try:
+        address = normalise_email(email)
+    except InvalidEmail:
+        address = " ".join((email or "").split()).lower()
+    return hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def _counters(account: str, client_address: str | None):
+    yield "account", "LOGIN_FAILURE_LIMIT_PER_ACCOUNT", account
+    if client_address:
+        yield "address", "LOGIN_FAILURE_LIMIT_PER_ADDRESS", client_address
+
+
+def _refuse_if_limited(account: str, client_address: str | None) -> None:
+    strategy = limiter.limiter
+    for kind, setting, key in _counters(account, client_address):
+        for item in _failure_limits(setting):
+            if not strategy.test(item, *_ids(kind, key)):
+                reset_at, _remaining = strategy.get_window_stats(item, *_ids(kind, key))
+                seconds = max(1, math.ceil(reset_at - time.time()))
+                minutes = math.ceil(seconds / 60)
+                if kind == "account":
+                    message = ngettext(
+                        "Too many failed sign-ins for this email address. Try again in %(num)d minute, "
+                        "or reset your password.",
+                        "Too many failed sign-ins for this email address. Try again in %(num)d minutes, "
+                        "or reset your password.", minutes)
+                else:
+                    message = ngettext(
+                        "Too many failed sign-ins from your network. Try again in %(num)d minute.",
+                        "Too many failed sign-ins from your network. Try again in %(num)d minutes.", minutes)
+                raise SignInLimited(message, retry_after=seconds)
+
+
+def _count_failure(account: str, client_address: str | None) -> None:
+    for kind, setting, key in _counters(account, client_address):
+        for item in _failure_limits(setting):
+            limiter.limiter.hit(item, *_ids(kind, key))
+
+
+def clear_sign_in_failures(email: str) -> None:
+    """Start the account's count again (after a sign-in or a reset proved the owner); the address's stays."""
+    if _limits_on():
+        for item in _failure_limits("LOGIN_FAILURE_LIMIT_PER_ACCOUNT"):
+            limiter.limiter.clear(item, *_ids("account", _account_key(email)))
+
+
+def authenticate(email: str, password: str, *, client_address: str | None = None,
+                 now: datetime | None = None) -> User:
+    """The user for these credentials; one message for every failure so nobody learns who has an account.
+
+    Failures count against the account and the client address (see above); SignInLimited once either
+    has too many, even for the right password, until the window passes.
+    """
+    account = _account_key(email)
+    if _limits_on():
+        _refuse_if_limited(account, client_address)
     try:
         address = normalise_email(email)
     except InvalidEmail:
         address = ""
     user = find_user_by_email(address) if address else None
     if not verify_password(user, password) or not user.is_active:
+        if _limits_on():
+            _count_failure(account, client_address)
         raise SignInFailed(_("The email or password is incorrect."))
+    clear_sign_in_failures(email)
     if not user.is_confirmed:
         _queue_confirmation(user)
         db.session.commit()
@@ -255,6 +348,7 @@ def reset_password(token: str, password: str, *, now: datetime | None = None) ->
             revoked += 1
     queue_mail(user.email, "password_changed", locale=user.locale, user=user)
     db.session.commit()
+    clear_sign_in_failures(user.email)  # the link proved the owner: someone's guessing no longer locks them out
     return user, revoked
 
 

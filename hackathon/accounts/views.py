@@ -1,9 +1,10 @@
 """Account pages: thin views over accounts.services."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -63,15 +64,20 @@ def resend_confirmation():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(auth_limit, methods=["POST"])
-def login():
+def login():  # not limited per address: failures are counted per account and per address (services.authenticate)
     next_url = request.args.get("next")
     if current_user.is_authenticated:
         return redirect(next_url if is_safe_next(next_url) else url_for("events.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
+            user = services.authenticate(form.email.data, form.password.data, client_address=get_remote_address())
+        except services.SignInLimited as error:
+            flash(error.message, "error")
+            response = make_response(render_template(
+                "accounts/login.html", form=form, next_url=next_url if is_safe_next(next_url) else None), 429)
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
         except DomainError as error:
             flash(error.message, "error")
         else:
