@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, request
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 import config as config_module

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import flask_babel
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField as _IntegerField
 from wtforms import validators

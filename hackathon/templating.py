@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from flask_login import current_user
 
 from hackathon.events.phases import Phase

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from wtforms import (BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField,
                      ValidationError)
 from wtforms.widgets import NumberInput

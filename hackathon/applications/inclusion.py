@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from hackathon.accounts.forms import KYRGYZSTAN_REGIONS, LANGUAGE_CHOICES, REGION_NAMES

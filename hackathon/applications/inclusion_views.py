@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import render_template
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 
 from hackathon.applications import bp
 from hackathon.applications.inclusion import build_dashboard, can_view_inclusion, load_inclusion_stats

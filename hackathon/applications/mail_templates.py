@@ -15,7 +15,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import Markup, escape
 from sqlalchemy import select

@@ -1,7 +1,7 @@
 """Review forms: queue filters (GET), bulk and single decisions, ratings, decision mail wording. Shape only."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from wtforms import Field, HiddenField, SelectField, StringField, SubmitField, TextAreaField, ValidationError
 
 from hackathon.accounts.forms import KYRGYZSTAN_REGIONS

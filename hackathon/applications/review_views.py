@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from flask_login import current_user
 
 from hackathon.accounts.forms import REGION_NAMES

@@ -5,7 +5,7 @@ import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from wtforms import (BooleanField, DateTimeLocalField, EmailField, SelectField, SelectMultipleField, StringField,
                      SubmitField, TextAreaField, ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from sqlalchemy import select
 
 from hackathon.accounts.models import User

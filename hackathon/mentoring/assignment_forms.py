@@ -1,7 +1,7 @@
 """Mentor profile form: shape only (the services check tracks, teams, people and ranges)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField, ValidationError
 
 from hackathon.events.forms import MultiCheckboxField

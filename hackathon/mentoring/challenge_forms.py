@@ -1,7 +1,7 @@
 """Challenge forms: shape only (the services check the links, the track and who may post)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.widgets import HiddenInput
 

@@ -5,7 +5,7 @@ built from the event, like a review form is built from its rubric (`score_<crite
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 
 from hackathon.events.forms import LocalDateTimeField, to_local, to_utc

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField
 from wtforms.validators import ValidationError
 

@@ -25,7 +25,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hackathon.submissions.models import DISPLAY_NAME_MAX, AttachmentKind

@@ -1,7 +1,7 @@
 """Organisers' submission forms and the gallery filter: shape only (the services check the rules)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
 
 from hackathon.events.forms import LocalDateTimeField, MultiCheckboxField, to_utc

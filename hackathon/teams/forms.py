@@ -4,7 +4,7 @@ No form has a field for the captain, the member count, the event or a status: po
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from hackathon.i18n import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 
 from hackathon.accounts.forms import KYRGYZSTAN_REGIONS, LANGUAGE_CHOICES
