@@ -119,8 +119,7 @@ def check_layout(data: bytes, expected: list[str]) -> list[Run]:
 NAMES = {"en": "Aigerim Zholdoshbekova-Toktogulova Kyzy Mamatkulova Abdyrakhmanova",
          "ru": "Анастасия Владимировна Константинопольская-Преображенская",
          "ky": "Айгерим Жолдошбекова ңөү Токтогулова кызы Абдырахманова Маматкулова"}
-TITLE = ("A map of the clean water points of every village in the Chui and Issyk-Kul regions, kept up to date "
-         "by the people who draw the water")
+TITLE = "A map of the clean water points of every village in the Chui and Issyk-Kul regions, kept by the people there"
 AWARDS = [{"en": "First place", "ru": "Первое место", "ky": "Биринчи орун"},
           {"en": "Best inclusion of non-IT members, of women in the regions and of people with disabilities",
            "ru": "Лучшее вовлечение участников без опыта в ИТ, женщин из регионов и людей с инвалидностью",
@@ -150,6 +149,7 @@ def published(jury, make_user, client_for):
     (judged in the screening, not in the final). Two rounds with long comments in three languages; results
     published with ranks and juror names in the feedback; certificates issued."""
     w = jury
+    assert len(TITLE) <= 120 and len(NAMES["en"]) <= 120
     w.event.title = "#DevelopMyCommunity 2021 — Bishkek, Osh and Karakol"
     w.users["participant"].name = NAMES["en"]
     w.third_member = make_user(name="Бакыт Асанов")
