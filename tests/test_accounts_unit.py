@@ -389,6 +389,25 @@ def test_reset_password_sets_the_password_confirms_and_ends_sessions(make_user, 
     assert [(m.template, m.locale) for m in outbox()] == [("reset_password", "ru"), ("password_changed", "ru")]
 
 
+def test_reset_password_revokes_the_api_tokens_and_says_how_many(make_user, outbox):
+    user = make_user("ada@example.org")
+    create_api_token(user, "one")
+    create_api_token(user, "two")
+    revoke_api_token(user, create_api_token(user, "already revoked")[0].id)
+    request_password_reset("ada@example.org", locale="en")
+    _, revoked = reset_password(reset_token_from(outbox), NEW_PASSWORD, now=NOW)
+    assert revoked == 2
+    db.session.expire_all()
+    assert all(token.revoked_at is not None for token in db.session.scalars(select(ApiToken)))
+
+
+def test_end_sessions_moves_the_generation_on(make_user):
+    user = make_user()
+    before = user.get_id()
+    services.end_sessions(user)
+    user = reload(user)
+    assert (before, user.get_id()) == (f"{user.id}:1", f"{user.id}:2")
+
 def test_reset_password_keeps_an_earlier_confirmation(make_user, outbox):
     user = make_user("ada@example.org")
     confirmed_at = user.email_confirmed_at
