@@ -200,3 +200,19 @@ def test_equal_totals_are_zero_variance_however_the_floats_round():
     # A round whose totals are all equal: the single sheet's z is 0 too, not (T − M)/S on rounding noise.
     board = leaderboard(flat + [Sheet(3, P1, {1: 6, 2: 6, 3: 6, 4: 6})], criteria)
     assert board.round_sd == 0 and board.z[(3, P1)] == 0.0 and board.jurors[3].flags == ["single_sheet"]
+
+
+def test_a_group_tied_on_every_key_ranks_the_same_whatever_the_input_order():
+    """Head to head in a group: a project with a lower score drops below a tie only if it loses directly to
+    every project in that tie, so which of two equal-scored projects happens to come first cannot matter."""
+    one = [Criterion.of(1, 1, lo=0, hi=2)]
+    rows = [(3, 101, 0), (4, 101, 2), (5, 101, 1), (5, 100, 0), (4, 103, 1), (5, 104, 2), (0, 102, 2), (1, 105, 1),
+            (1, 100, 1), (3, 100, 1), (3, 104, 1), (2, 100, 1), (4, 100, 1), (2, 103, 1), (0, 104, 1), (5, 102, 1),
+            (4, 102, 0)]
+    seen = set()
+    for shift in range(len(rows)):
+        for order in (rows[shift:] + rows[:shift], (rows[shift:] + rows[:shift])[::-1]):
+            board = leaderboard([Sheet(j, p, {1: s}) for j, p, s in order], one, method="raw")
+            seen.add(tuple(sorted((r.project_id, r.rank, r.tied) for r in board.projects)))
+    assert seen == {((100, 6, False), (101, 2, True), (102, 2, True), (103, 2, True), (104, 1, False),
+                     (105, 2, True))}

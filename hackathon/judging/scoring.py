@@ -15,7 +15,8 @@ For juror j, project p, criterion c with weight w_c, scale lo_c..hi_c and score 
 5. Ranking by Z (calibrated, the default) or by the raw score. Ties are broken, in order, by the higher median z,
    the higher raw score, the higher mean score on the highest-weighted criterion (then the next), then head to
    head among the jurors who scored both projects (in a group of three or more still equal: pairwise wins minus
-   losses within the group; a project ranks below the one above only if it loses to it directly too);
+   losses within the group; projects with fewer rank below the tie above them only if each of them also loses
+   directly to each project of that tie, else they join it);
    otherwise the tie stands (equal rank). Never by id or input order.
    Raw scores compare exactly; z-based keys (square roots make them irrational) compare with TOLERANCE.
 """
@@ -342,9 +343,16 @@ def leaderboard(sheets: list[Sheet], criteria: list[Criterion], *, method: str =
             score = {r.project_id: sum(head_to_head(r, other) for other in group if other is not r)
                      for r in group} if len(group) > 1 else {group[0].project_id: 0}
             group.sort(key=lambda r: -score[r.project_id])
-            # A step down needs the one above to win both overall and against the next one directly.
-            for tie in _runs(group, lambda a, b: score[a.project_id] == score[b.project_id]
-                             or head_to_head(a, b) <= 0):
+            # Levels of equal score, from the top. A level ranks below the tie above it only if each of its
+            # projects also loses directly to each project of that tie; otherwise it joins the tie. Sets, not
+            # neighbours in the sorted list: the order inside a level (the input's) must not decide anything.
+            ties: list[list[ProjectResult]] = []
+            for level in _runs(group, lambda a, b: score[a.project_id] == score[b.project_id]):
+                if ties and not all(head_to_head(a, b) > 0 for a in ties[-1] for b in level):
+                    ties[-1].extend(level)
+                else:
+                    ties.append(level)
+            for tie in ties:
                 for result in tie:
                     result.rank, result.tied = position + 1, len(tie) > 1
                 position += len(tie)
