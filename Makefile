@@ -37,7 +37,7 @@ test: $(DEV_STAMP) translations
 
 ## Refresh the message catalogues after changing user-facing strings
 extract-messages: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o hackathon/translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o hackathon/translations/messages.pot --no-location --sort-output .
 	$(VENV)/bin/pybabel update -i hackathon/translations/messages.pot -d hackathon/translations --no-fuzzy-matching
 
 clean:

@@ -8,6 +8,7 @@ from wtforms import IntegerField as _IntegerField
 from wtforms import validators
 from wtforms.fields.choices import SelectChoice
 
+from hackathon.i18n import lazy_ngettext
 from hackathon.text import clean_text
 
 # Every validator gets a message of ours, so every message is in our catalogues (WTForms has no Kyrgyz).
@@ -37,8 +38,11 @@ def optional():
 
 def length(max: int, min: int = 0):
     if min:
-        return validators.Length(min=min, max=max, message=_l("Use between %(min)d and %(max)d characters."))
-    return validators.Length(max=max, message=_l("Use at most %(max)d characters."))
+        return validators.Length(min=min, max=max, message=lazy_ngettext(
+            "Use between %(min)d and %(max)d character.", "Use between %(min)d and %(max)d characters.", max,
+            min=min, max=max))
+    return validators.Length(max=max, message=lazy_ngettext(
+        "Use at most %(max)d character.", "Use at most %(max)d characters.", max, max=max))
 
 
 def number_range(min: int | None = None, max: int | None = None):

@@ -302,7 +302,7 @@ def test_editing_options_keeps_stored_answers_meaningful(client, make_event, org
     # Removing the chosen one is refused with a message, by the box or by leaving it out of the form.
     refused = client.post(url, data=base | {"option_1_remove": "y", "option_2_value": talas, "option_3_label_en": ""})
     assert refused.status_code == 200
-    assert "The option “Osh city” is chosen in 1 applications, so it cannot be removed." in text(refused)
+    assert "The option “Osh city” is chosen in 1 application, so it cannot be removed." in text(refused)
     left_out = {key: value for key, value in base.items() if not key.startswith("option_1_")}
     assert "cannot be removed" in text(client.post(url, data=left_out))
     # A forged option value is refused, not stored.

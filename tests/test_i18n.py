@@ -11,7 +11,8 @@ from flask_babel import force_locale, gettext
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+            "lazy_ngettext": (1, 2)}
 
 
 def source_messages() -> set[str]:

@@ -563,7 +563,7 @@ def test_the_upload_page_reports_bad_rows(jury, client_for):
     good = paper(jury, f"{jury.users['juror'].email},Taza Suu,5,5,5,ok").encode("utf-8-sig")
     response = client.post(f"{BASE}/judging/{jury.round.id}/import", data={"file": (io.BytesIO(good), "s.csv")},
                            content_type="multipart/form-data", follow_redirects=True)
-    assert "1 sheets created" in text(response)
+    assert "Sheets created: 1" in text(response)
 
 
 def test_the_command_line_prints_the_leaderboard_and_imports(jury, app, tmp_path):

@@ -632,7 +632,7 @@ def test_the_organiser_board_groups_teams_and_flags_quiet_mentors(progress_world
     board = services.organiser_board(hack, now=now)
     assert board.quiet_mentors == [] and [r.team.name for r in board.by_status["on_track"]] == ["Taza Suu"]
     page = text(client_for(w.users["organiser"]).get("/events/hack/mentoring/board"))
-    assert "1 of 2 accepted teams have a mentor." in page and "Clean Air" in page and "Mentor" in page
+    assert "1 of 2 accepted teams has a mentor." in page and "Clean Air" in page and "Mentor" in page
 
 
 def _fill(event, count_, mentor, make_user):

@@ -735,7 +735,7 @@ def test_waitlist_takes_the_next_rank_and_only_when_places_are_taken(client, log
     login(client, organiser)
 
     response = decide(client, [second], "waitlisted")
-    assert "Second was not put on the waitlist: 1 of 1 team places are still free." in text(
+    assert "Second was not put on the waitlist: 1 team place of 1 is still free." in text(
         client.get(response.location))
     assert fresh(second).status == S.submitted
 

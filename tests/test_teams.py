@@ -1093,7 +1093,7 @@ def test_organiser_forms_teams_from_accepted_individuals(client, event, make_use
     page = client.get("/events/civic/formation")
     assert page.status_code == 200
     body = text(page)
-    assert "7 people; the suggestion has 3 teams." in body
+    assert "People: 7; teams in the suggestion: 3." in body
     assert "Mixes IT and non-IT" in body and "Osh region" in body and "skill3" in body
     data = formation_post(raw(page))
     assert {key for key in data if key.startswith("person_")} == {f"person_{p.id}" for p in people}
@@ -1220,7 +1220,7 @@ def test_formation_respects_the_maximum_number_of_accepted_teams(client, event, 
     page = client.get("/events/civic/formation")
     assert "Accepted teams: 1 of at most 3." in text(page)
     response = client.post("/events/civic/formation", data=formation_post(raw(page)))
-    assert "The event accepts at most 3 teams and 1 are accepted already" in text(response)
+    assert "new teams would be too many (team limit: 3, accepted already: 1)" in text(response)
     assert count(Team) == 1
 
 
@@ -1232,7 +1232,7 @@ def test_formation_explains_who_is_left_out(client, event, make_user, grant, acc
     accepted_people(event, 3)
     sign_in(client, organiser)
     page = text(client.get("/events/civic/formation"))
-    assert "the suggestion has 0 teams" in page
+    assert "teams in the suggestion: 0" in page
     assert page.count("Fewer people than the smallest team allowed (4).") == 3
 
 

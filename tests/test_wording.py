@@ -75,3 +75,62 @@ def test_a_project_title_with_a_bidi_override_is_stored_without_it(subs, client_
     db.session.expire_all()
     submission = db.session.scalar(select(Submission))
     assert (submission.title, submission.tagline) == ("Taza uuS", "Clean water")
+
+
+# --- counted messages agree with their number, in every language ------------------------------------------------
+
+AWARDS = ("%(n)d award has no winner yet and will not be shown.",
+          "%(n)d awards have no winner yet and will not be shown.")
+ASSIGNMENTS = ("%(n)d assignment created; its mentor and team are notified.",
+               "%(n)d assignments created; mentors and teams are notified.")
+
+
+@pytest.mark.parametrize("locale, n, message, expected", [
+    ("en", 1, AWARDS, "1 award has no winner yet and will not be shown."),
+    ("en", 2, AWARDS, "2 awards have no winner yet and will not be shown."),
+    ("ru", 1, AWARDS, "У 1 награды ещё нет победителя, она не будет показана."),
+    ("ru", 2, AWARDS, "У 2 наград ещё нет победителя, они не будут показаны."),
+    ("ru", 5, AWARDS, "У 5 наград ещё нет победителя, они не будут показаны."),
+    ("en", 1, ASSIGNMENTS, "1 assignment created; its mentor and team are notified."),
+    ("en", 5, ASSIGNMENTS, "5 assignments created; mentors and teams are notified."),
+    ("ru", 1, ASSIGNMENTS, "Создано 1 назначение; менторы и команды уведомлены."),
+    ("ru", 2, ASSIGNMENTS, "Создано 2 назначения; менторы и команды уведомлены."),
+    ("ru", 5, ASSIGNMENTS, "Создано 5 назначений; менторы и команды уведомлены."),
+    ("ru", 21, ASSIGNMENTS, "Создано 21 назначение; менторы и команды уведомлены."),
+    ("ky", 1, ASSIGNMENTS, "1 дайындоо түзүлдү; менторлор жана командалар кабардар болду."),
+    ("ky", 5, ASSIGNMENTS, "5 дайындоо түзүлдү; менторлор жана командалар кабардар болду."),
+])
+def test_counted_messages_take_the_form_of_their_number(app, locale, n, message, expected):
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context(), force_locale(locale):
+        assert ngettext(*message, n, n=n) == expected
+
+
+@pytest.mark.parametrize("locale, n, expected", [
+    ("en", 1, "The event's only team place is taken."),
+    ("en", 2, "All 2 team places are taken."),
+    ("ru", 2, "Заняты все 2 места для команд."),
+    ("ru", 5, "Заняты все 5 мест для команд."),
+    ("ru", 21, "Занято все 21 место для команд."),
+    ("ky", 30, "Командалар үчүн бардык 30 орун ээленди."),
+])
+def test_the_places_sentence_of_the_waitlist_mail_counts_in_each_language(app, locale, n, expected):
+    from flask_babel import force_locale
+
+    from hackathon.applications.mail_templates import places_taken_text
+
+    with app.test_request_context(), force_locale(locale):
+        assert places_taken_text(n) == expected
+        assert places_taken_text(None) == ""
+
+
+@pytest.mark.parametrize("locale, expected", [("en", "Use at most 120 characters."),
+                                              ("ru", "Используйте не более 120 символов.")])
+def test_a_form_length_limit_is_a_counted_message(client, locale, expected):
+    client.post("/language", data={"locale": locale})
+    with client.session_transaction() as session:
+        session["locale"] = locale
+    response = client.post("/register", data={"name": "N" * 500, "email": "ada@example.org",
+                                              "password": "a long enough passphrase"})
+    assert expected in text(response)

@@ -51,9 +51,9 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """Why the password is refused, or None. Length and commonness only: no composition rules."""
     if len(password) < PASSWORD_MIN:
-        return _("Use at least %(n)d characters.", n=PASSWORD_MIN)
+        return ngettext("Use at least %(n)d character.", "Use at least %(n)d characters.", PASSWORD_MIN, n=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
-        return _("Use at most %(n)d characters.", n=PASSWORD_MAX)
+        return ngettext("Use at most %(n)d character.", "Use at most %(n)d characters.", PASSWORD_MAX, n=PASSWORD_MAX)
     lowered = password.lower()
     if lowered in common_passwords() or len(set(lowered)) < 3:
         return _("This password is too common. Try a few unrelated words.")

@@ -427,7 +427,8 @@ def rate_application(reviewer: User, application: Application, *, score: int, no
         raise DomainError(_("A rating is a whole number from 1 to 5."))
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise DomainError(_("The note is too long (at most %(max)d characters).", max=NOTE_MAX))
+        raise DomainError(ngettext("The note is too long (at most %(max)d character).",
+                                   "The note is too long (at most %(max)d characters).", NOTE_MAX, max=NOTE_MAX))
     now = now or utcnow()
 
     def existing() -> ApplicationRating | None:
@@ -585,7 +586,8 @@ def decide_applications(actor: User, event: Event, application_ids: Iterable[int
     now = now or utcnow()
     reason = " ".join((reason or "").split()) or None
     if reason is not None and len(reason) > REASON_MAX:
-        raise DomainError(_("The reason is too long (at most %(max)d characters).", max=REASON_MAX))
+        raise DomainError(ngettext("The reason is too long (at most %(max)d character).",
+                                   "The reason is too long (at most %(max)d characters).", REASON_MAX, max=REASON_MAX))
     try:
         ids = list(dict.fromkeys(int(value) for value in application_ids))
     except (TypeError, ValueError):
@@ -624,14 +626,17 @@ def decide_applications(actor: User, event: Event, application_ids: Iterable[int
             outcome.unchanged.append(application)
             continue
         if target == S.accepted and counts_for_capacity and taken >= limit:
-            outcome.refused.append((application, _(
-                "%(name)s was not accepted: all %(capacity)d team places are taken.", name=name, capacity=limit)))
+            outcome.refused.append((application, ngettext(
+                "%(name)s was not accepted: all %(capacity)d team place is taken.",
+                "%(name)s was not accepted: all %(capacity)d team places are taken.", limit, name=name, capacity=limit)))
             continue
         if target == S.waitlisted and counts_for_capacity and taken < limit:
-            outcome.refused.append((application, _(
-                "%(name)s was not put on the waitlist: %(free)d of %(capacity)d team places are still free. "
+            outcome.refused.append((application, ngettext(
+                "%(name)s was not put on the waitlist: %(free)d team place of %(capacity)d is still free. "
                 "Accept teams until the places are taken; waitlisted teams move up when a place becomes free.",
-                name=name, free=limit - taken, capacity=limit)))
+                "%(name)s was not put on the waitlist: %(free)d team places of %(capacity)d are still free. "
+                "Accept teams until the places are taken; waitlisted teams move up when a place becomes free.",
+                limit - taken, name=name, free=limit - taken, capacity=limit)))
             continue
 
         application.decided_at = now

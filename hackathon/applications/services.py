@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -108,8 +109,9 @@ def _clean_texts(texts: Mapping[str, str | None], languages: Iterable[str], limi
     for language in languages:
         text = (texts.get(language) or "").strip()
         if len(text) > limit:
-            raise DomainError(_("%(what)s (%(language)s): use at most %(max)d characters.", what=what,
-                                language=language, max=limit))
+            raise DomainError(ngettext("%(what)s (%(language)s): use at most %(max)d character.",
+                                       "%(what)s (%(language)s): use at most %(max)d characters.", limit, what=what,
+                                       language=language, max=limit))
         if text:
             cleaned[language] = text
     return cleaned
@@ -272,12 +274,16 @@ def _question_values(event: Event, question: ApplicationQuestion | None, data: Q
         for value in removed:
             if usage.get(value):
                 name = rules.pick_text(existing[value]["label"], languages[0] if languages else "en", languages)
-                raise DomainError(_("The option “%(option)s” is chosen in %(count)d applications, so it cannot be "
-                                    "removed. Rename it instead, or keep it.", option=name, count=usage[value]))
+                raise DomainError(ngettext("The option “%(option)s” is chosen in %(count)d application, so it cannot "
+                                           "be removed. Rename it instead, or keep it.",
+                                           "The option “%(option)s” is chosen in %(count)d applications, so it cannot "
+                                           "be removed. Rename it instead, or keep it.", usage[value], option=name,
+                                           count=usage[value]))
         if not options:
             raise DomainError(_("A choice question needs at least one option."))
         if len(options) > OPTIONS_MAX:
-            raise DomainError(_("Use at most %(max)d options.", max=OPTIONS_MAX))
+            raise DomainError(ngettext("Use at most %(max)d option.", "Use at most %(max)d options.", OPTIONS_MAX,
+                                       max=OPTIONS_MAX))
 
     min_value = data.min_value if kind == QuestionKind.number else None
     max_value = data.max_value if kind == QuestionKind.number else None
@@ -461,7 +467,8 @@ def _problem_message(problem: rules.Problem) -> str:
     if problem.code == "required":
         return _("This field is required.")
     if problem.code == "too_long":
-        return _("Use at most %(max)d characters.", max=problem.max_length)
+        return ngettext("Use at most %(max)d character.", "Use at most %(max)d characters.", problem.max_length,
+                        max=problem.max_length)
     if problem.code == "not_an_option":
         return _("Choose one of the options given.")
     if problem.code == "not_yes_no":
@@ -574,8 +581,11 @@ def submit_application(actor: User, application: Application, *, answers: Mappin
     if application.kind == ApplicationKind.team:
         count = application.team.member_count if application.team is not None else 0
         if count < event.min_team_size:
-            general.append(_("Your team has %(count)d members; this event needs teams of at least %(min)d. "
-                             "Invite more people before you submit.", count=count, min=event.min_team_size))
+            general.append(ngettext("Your team has %(count)d member; this event needs teams of at least %(min)d. "
+                                    "Invite more people before you submit.",
+                                    "Your team has %(count)d members; this event needs teams of at least %(min)d. "
+                                    "Invite more people before you submit.", count, count=count,
+                                    min=event.min_team_size))
     if field_errors or general:
         db.session.commit()  # the draft keeps what was typed
         raise InvalidAnswers(field_errors, general, saved=True)

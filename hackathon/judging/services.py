@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -164,7 +165,8 @@ def save_criterion(actor: User, event: Event, judging_round: JudgingRound, crite
         raise DomainError(_("The highest score must be above the lowest."))
     if criterion is None:
         if len(judging_round.criteria) >= MAX_CRITERIA:
-            raise DomainError(_("A round has at most %(max)d criteria.", max=MAX_CRITERIA))
+            raise DomainError(ngettext("A round has at most %(max)d criterion.", "A round has at most %(max)d criteria.",
+                                      MAX_CRITERIA, max=MAX_CRITERIA))
         criterion = JudgingCriterion(round_id=judging_round.id, position=len(judging_round.criteria))
         db.session.add(criterion)
     criterion.name, criterion.rubric, criterion.weight = name, rubric, weight
@@ -763,7 +765,7 @@ def import_sheets(actor: User | None, event: Event, judging_round: JudgingRound,
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            errors.append((line, _("Expected %(n)d cells.", n=len(header))))
+            errors.append((line, ngettext("Expected %(n)d cell.", "Expected %(n)d cells.", len(header), n=len(header))))
             continue
         juror = jurors.get(row[0].strip().casefold())
         if juror is None:

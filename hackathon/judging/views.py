@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from hackathon.i18n import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -222,7 +223,8 @@ def assignment(event: Event, round_id: int):
         except DomainError as error:
             _flash_error(error)
         else:
-            flash(_("The assignment is applied: %(n)d juror–project pairs.", n=count), "success")
+            flash(ngettext("The assignment is applied: %(n)d juror–project pair.",
+                           "The assignment is applied: %(n)d juror–project pairs.", count, n=count), "success")
             return redirect(url_for("judging.assignment", slug=event.slug, round_id=round_id))
     by_project: dict[int, list[int]] = {}
     for juror_id, submission_id in proposal.result.pairs:
@@ -325,7 +327,7 @@ def import_sheets(event: Event, round_id: int):
             else:
                 report = services.import_sheets(current_user, event, judging_round, text, now=utcnow())
                 if not report.errors:
-                    flash(_("%(created)d sheets created, %(updated)d updated, %(unchanged)d unchanged.",
+                    flash(_("Sheets created: %(created)d, updated: %(updated)d, unchanged: %(unchanged)d.",
                             created=report.created, updated=report.updated, unchanged=report.unchanged), "success")
                     return redirect(url_for("judging.import_sheets", slug=event.slug, round_id=round_id))
     return render_template("judging/import.html", event=event, round=judging_round, form=form, report=report,
@@ -389,7 +391,8 @@ def publish_shortlist(event: Event, round_id: int):
     except DomainError as error:
         _flash_error(error)
     else:
-        flash(_("The shortlist is published; %(n)d people are told by mail.", n=mails), "success")
+        flash(ngettext("The shortlist is published; %(n)d person is told by mail.",
+                       "The shortlist is published; %(n)d people are told by mail.", mails, n=mails), "success")
     return redirect(url_for("judging.shortlist", slug=event.slug, round_id=round_id))
 
 
@@ -576,7 +579,8 @@ def publish_schedule(event: Event, round_id: int):
     except DomainError as error:
         _flash_error(error)
     else:
-        flash(_("The schedule is published; %(n)d people are told by mail.", n=mails), "success")
+        flash(ngettext("The schedule is published; %(n)d person is told by mail.",
+                       "The schedule is published; %(n)d people are told by mail.", mails, n=mails), "success")
     return redirect(url_for("judging.schedule", slug=event.slug, round_id=round_id))
 
 

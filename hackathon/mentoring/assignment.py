@@ -7,6 +7,7 @@ Mentors edit their own profile; organisers and site admins may edit any mentor's
 from __future__ import annotations
 
 import re
+from flask_babel import ngettext
 
 from hackathon.i18n import lazy_gettext as _l
 from sqlalchemy import select
@@ -96,10 +97,12 @@ def save_profile(actor: User, event: Event, mentor: User, *, expertise: list[str
         raise DomainError(str(_l("Capacity must be between %(min)d and %(max)d.", min=CAPACITY_MIN,
                                  max=CAPACITY_MAX)))
     if len(bio or "") > BIO_MAX:
-        raise DomainError(str(_l("Use at most %(max)d characters.", max=BIO_MAX)))
+        raise DomainError(ngettext("Use at most %(max)d character.", "Use at most %(max)d characters.", BIO_MAX,
+                                   max=BIO_MAX))
     if len(expertise) > MAX_TAGS or any(len(t) > TAG_MAX or not TAG_RE.match(t) for t in expertise):
-        raise DomainError(str(_l("Give at most %(n)d expertise tags of up to %(max)d letters, digits or spaces.",
-                                 n=MAX_TAGS, max=TAG_MAX)))
+        raise DomainError(ngettext("Give at most %(n)d expertise tag of up to %(max)d letters, digits or spaces.",
+                                   "Give at most %(n)d expertise tags of up to %(max)d letters, digits or spaces.",
+                                   MAX_TAGS, n=MAX_TAGS, max=TAG_MAX))
     if len(languages) > MAX_LANGUAGES or any(not LANGUAGE_RE.match(code) for code in languages):
         raise DomainError(str(_l("Give languages as two or three letter codes, such as en, ru or ky.")))
     valid_tracks = {t.id for t in event_tracks(event)}
@@ -109,7 +112,8 @@ def save_profile(actor: User, event: Event, mentor: User, *, expertise: list[str
     if not set(conflict_team_ids) <= valid_teams:
         raise NotFound()
     if len(conflict_emails) > MAX_CONFLICT_PEOPLE:
-        raise DomainError(str(_l("Give at most %(n)d people.", n=MAX_CONFLICT_PEOPLE)))
+        raise DomainError(ngettext("Give at most %(n)d person.", "Give at most %(n)d people.", MAX_CONFLICT_PEOPLE,
+                                   n=MAX_CONFLICT_PEOPLE))
     people: list[int] = []
     for email in conflict_emails:
         person_id = db.session.scalar(
@@ -236,8 +240,9 @@ def check_pair(event: Event, team_id: int, mentor_id: int, *, override_capacity:
         raise DomainError(str(_l("This mentor declared a conflict of interest with this team or one of its members.")))
     load = sum(1 for a in existing if a.mentor_id == mentor_id) + extra_load
     if load >= mentor.capacity and not override_capacity:
-        raise DomainError(str(_l("This mentor is at capacity (%(n)d teams). Tick “override capacity” to assign anyway.",
-                                 n=mentor.capacity)))
+        raise DomainError(ngettext("This mentor is at capacity (%(n)d team). Tick “override capacity” to assign "
+                                   "anyway.", "This mentor is at capacity (%(n)d teams). Tick “override capacity” to "
+                                   "assign anyway.", mentor.capacity, n=mentor.capacity))
 
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from hackathon.errors import DomainError, NotAllowed, NotFound
@@ -223,5 +224,6 @@ def apply(event: Event):
         db.session.rollback()
         flash(error.message, "error")
     else:
-        flash(_("%(n)d assignments created; mentors and teams are notified.", n=created), "success")
+        flash(ngettext("%(n)d assignment created; its mentor and team are notified.",
+                       "%(n)d assignments created; mentors and teams are notified.", created, n=created), "success")
     return redirect(url_for("mentoring.assignments", slug=event.slug))

@@ -10,6 +10,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
@@ -41,7 +42,8 @@ def clean_data_links(raw: str | list[str] | None) -> list[str]:
         if not link:
             continue
         if len(link) > LINK_MAX:
-            raise DomainError(_("A data link is longer than %(max)d characters.", max=LINK_MAX))
+            raise DomainError(ngettext("A data link is longer than %(max)d character.",
+                                       "A data link is longer than %(max)d characters.", LINK_MAX, max=LINK_MAX))
         parts = urlsplit(link)
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(ord(c) < 33 for c in link):
             raise DomainError(_("“%(link)s” is not a web address: data links start with http:// or https://.",
@@ -49,7 +51,8 @@ def clean_data_links(raw: str | list[str] | None) -> list[str]:
         if link not in links:
             links.append(link)
     if len(links) > MAX_LINKS:
-        raise DomainError(_("Give at most %(max)d data links.", max=MAX_LINKS))
+        raise DomainError(ngettext("Give at most %(max)d data link.", "Give at most %(max)d data links.", MAX_LINKS,
+                                   max=MAX_LINKS))
     return links
 
 

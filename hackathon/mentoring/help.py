@@ -15,6 +15,7 @@ from typing import Iterable
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -130,8 +131,10 @@ def ask_for_help(actor: User, event: Event, *, topic: str, description: str, lan
         if same.topic.casefold() == topic.casefold() and same.description == description:
             return same
     if len(active) >= MAX_ACTIVE_PER_TEAM:
-        raise Conflict(_("Your team already has %(count)d requests waiting or in progress. Cancel or finish one "
-                         "before asking again.", count=MAX_ACTIVE_PER_TEAM))
+        raise Conflict(ngettext("Your team already has %(count)d request waiting or in progress. Cancel or finish "
+                                "it before asking again.", "Your team already has %(count)d requests waiting or in "
+                                "progress. Cancel or finish one before asking again.", MAX_ACTIVE_PER_TEAM,
+                                count=MAX_ACTIVE_PER_TEAM))
     request = HelpRequest(event_id=event.id, team_id=team_id, topic=topic, description=description,
                           language=language or None, status=HelpStatus.open, created_by_id=actor.id, created_at=now)
     db.session.add(request)

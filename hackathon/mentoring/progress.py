@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -83,7 +84,8 @@ def clean_names(event: Event, names: dict[str, str]) -> dict[str, str]:
     for language in languages:
         value = (names.get(language) or "").strip()
         if len(value) > TITLE_MAX:
-            raise DomainError(_("Use at most %(max)d characters.", max=TITLE_MAX))
+            raise DomainError(ngettext("Use at most %(max)d character.", "Use at most %(max)d characters.", TITLE_MAX,
+                                       max=TITLE_MAX))
         if value:
             cleaned[language] = value
     if languages[0] not in cleaned:
@@ -122,7 +124,8 @@ def add_milestone(actor: User, event: Event, *, title: dict[str, str], due_at: d
         raise DomainError(_("Give the due time."))
     total = db.session.scalar(select(func.count()).select_from(Milestone).where(Milestone.event_id == event.id))
     if total >= MAX_MILESTONES:
-        raise DomainError(_("An event has at most %(max)d milestones.", max=MAX_MILESTONES))
+        raise DomainError(ngettext("An event has at most %(max)d milestone.", "An event has at most %(max)d milestones.",
+                                   MAX_MILESTONES, max=MAX_MILESTONES))
     milestone = Milestone(event_id=event.id, title=title, due_at=due_at, position=total)
     db.session.add(milestone)
     db.session.flush()
@@ -184,7 +187,8 @@ def add_criterion(actor: User, event: Event, *, name: dict[str, str]) -> RubricC
     name = clean_names(event, name)
     existing = rubric(event, include_archived=True)
     if len(existing) >= MAX_CRITERIA:
-        raise DomainError(_("A rubric has at most %(max)d criteria.", max=MAX_CRITERIA))
+        raise DomainError(ngettext("A rubric has at most %(max)d criterion.", "A rubric has at most %(max)d criteria.",
+                                   MAX_CRITERIA, max=MAX_CRITERIA))
     position = max((c.position for c in existing), default=0) + 1
     criterion = RubricCriterion(event_id=event.id, name=name, position=position, is_archived=False)
     db.session.add(criterion)
@@ -279,7 +283,8 @@ def clean_links(raw: str | list[str] | None) -> list[str]:
         if not link:
             continue
         if len(link) > LINK_MAX:
-            raise DomainError(_("A link is longer than %(max)d characters.", max=LINK_MAX))
+            raise DomainError(ngettext("A link is longer than %(max)d character.", "A link is longer than %(max)d "
+                                       "characters.", LINK_MAX, max=LINK_MAX))
         parts = urlsplit(link)
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(ord(c) < 33 for c in link):
             raise DomainError(_("“%(link)s” is not a web address: links start with http:// or https://.",
@@ -287,7 +292,7 @@ def clean_links(raw: str | list[str] | None) -> list[str]:
         if link not in links:
             links.append(link)
     if len(links) > MAX_LINKS:
-        raise DomainError(_("Give at most %(max)d links.", max=MAX_LINKS))
+        raise DomainError(ngettext("Give at most %(max)d link.", "Give at most %(max)d links.", MAX_LINKS, max=MAX_LINKS))
     return links
 
 
@@ -311,7 +316,8 @@ def post_check_in(actor: User, event: Event, *, milestone_id: int | None, done: 
     if not (done or next_steps or blockers):
         raise DomainError(_("Say what you did, what is next or what blocks you."))
     if max(len(done), len(next_steps), len(blockers)) > TEXT_MAX:
-        raise DomainError(_("Use at most %(max)d characters.", max=TEXT_MAX))
+        raise DomainError(ngettext("Use at most %(max)d character.", "Use at most %(max)d characters.", TEXT_MAX,
+                                       max=TEXT_MAX))
     links = clean_links(links)
     if milestone_id is not None and db.session.scalar(
             select(Milestone.id).where(Milestone.id == milestone_id, Milestone.event_id == event.id)) is None:
@@ -387,7 +393,8 @@ def review_team(actor: User, event: Event, team: Team, *, status: str, scores: d
         raise DomainError(_("Choose a status.")) from None
     comment_to_team, private_note = (comment_to_team or "").strip(), (private_note or "").strip()
     if max(len(comment_to_team), len(private_note)) > TEXT_MAX:
-        raise DomainError(_("Use at most %(max)d characters.", max=TEXT_MAX))
+        raise DomainError(ngettext("Use at most %(max)d character.", "Use at most %(max)d characters.", TEXT_MAX,
+                                       max=TEXT_MAX))
     active = {c.id for c in rubric(event)}
     if set(scores) != active:
         raise DomainError(_("Score every criterion of the rubric."))

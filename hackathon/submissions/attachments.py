@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 from werkzeug.datastructures import FileStorage as Upload
@@ -44,7 +45,7 @@ def format_size(size: int) -> str:
         return _("%(number)s MB", number=format_decimal(round(size / 1024 / 1024, 1)))
     if size >= 1024:
         return _("%(number)s KB", number=format_decimal(round(size / 1024)))
-    return _("%(number)s bytes", number=format_decimal(size))
+    return ngettext("%(number)s byte", "%(number)s bytes", size, number=format_decimal(size))
 
 
 def _check_member(actor: User, event: Event, team: Team) -> None:
@@ -105,8 +106,10 @@ def add_attachment(actor: User, event: Event, team: Team, kind: AttachmentKind |
     if kind == AttachmentKind.screenshot:
         screenshots = [a for a in live if a.kind == kind]
         if len(screenshots) >= settings.max_screenshots:
-            raise DomainError(_("Your project already has %(count)d screenshots, the most allowed. Remove one "
-                                "before adding another.", count=settings.max_screenshots))
+            raise DomainError(ngettext("Your project already has %(count)d screenshot, the most allowed. Remove it "
+                                       "before adding another.", "Your project already has %(count)d screenshots, "
+                                       "the most allowed. Remove one before adding another.",
+                                       settings.max_screenshots, count=settings.max_screenshots))
     quota = config["UPLOAD_MAX_TEAM_BYTES"]
     used = sum(a.size for a in live if a not in replaced)
     if used + checked.size > quota:

@@ -1,5 +1,6 @@
 """The team's submission form: shape only (the services check the deadline, the version and completeness)."""
 from __future__ import annotations
+from flask_babel import ngettext
 
 from urllib.parse import urlsplit
 
@@ -66,8 +67,9 @@ class SubmissionForm(BaseForm):
     def validate_technologies(self, field) -> None:
         tags = parse_tags(field.data)
         if len(tags) > MAX_TAGS or any(len(tag) > TAG_MAX for tag in tags):
-            raise ValidationError(_l("Give at most %(n)d technologies of up to %(max)d characters each.",
-                                     n=MAX_TAGS, max=TAG_MAX))
+            raise ValidationError(ngettext("Give at most %(n)d technology of up to %(max)d characters.",
+                                           "Give at most %(n)d technologies of up to %(max)d characters each.",
+                                           MAX_TAGS, n=MAX_TAGS, max=TAG_MAX))
 
     def values(self) -> dict:
         return {

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from hackathon.i18n import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -91,9 +92,11 @@ def attachment_context(event: Event, submission: Submission | None, team: Team, 
         current = next((a for a in files if a.kind == kind), None) if kind in services.REPLACED_KINDS else None
         full = kind == AttachmentKind.screenshot and screenshots >= settings.max_screenshots
         if kind == AttachmentKind.screenshot:
-            rule = _("%(types)s, up to %(size)s each; at most %(count)d screenshots. Photos are turned upright and "
-                     "their metadata (such as location) removed.", types=types[kind], size=max_file,
-                     count=settings.max_screenshots)
+            rule = ngettext("%(types)s, up to %(size)s each; at most %(count)d screenshot. Photos are turned upright "
+                            "and their metadata (such as location) removed.",
+                            "%(types)s, up to %(size)s each; at most %(count)d screenshots. Photos are turned upright "
+                            "and their metadata (such as location) removed.", settings.max_screenshots,
+                            types=types[kind], size=max_file, count=settings.max_screenshots)
         elif kind == AttachmentKind.deck:
             rule = _("%(types)s, up to %(size)s. A new deck replaces the current one.", types=types[kind],
                      size=max_file)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from hackathon.i18n import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -295,7 +296,8 @@ def grant_exemption(actor: User, event: Event, team: Team, kind: ExemptionKind |
     if until is None or until <= now:
         raise DomainError(_("Choose a time in the future."))
     if until > now + MAX_EXEMPTION:
-        raise DomainError(_("Choose a time within %(days)d days from now.", days=MAX_EXEMPTION.days))
+        raise DomainError(ngettext("Choose a time within %(days)d day from now.", "Choose a time within %(days)d days "
+                                   "from now.", MAX_EXEMPTION.days, days=MAX_EXEMPTION.days))
     if event.submissions_close_at is None:
         raise Conflict(_("The event has no submission deadline: teams can save at any time."))
     same = db.session.scalar(select(DeadlineExemption).where(
@@ -403,7 +405,9 @@ def update_settings(actor: User, event: Event, *, required_fields: list[str], gr
     if unknown:
         raise DomainError(_("Unknown field: %(name)s.", name=sorted(unknown)[0][:40]))
     if grace_minutes is None or not 0 <= grace_minutes <= MAX_GRACE_MINUTES:
-        raise DomainError(_("The grace period must be between 0 and %(max)d minutes.", max=MAX_GRACE_MINUTES))
+        raise DomainError(ngettext("The grace period must be between 0 and %(max)d minute.",
+                                   "The grace period must be between 0 and %(max)d minutes.", MAX_GRACE_MINUTES,
+                                   max=MAX_GRACE_MINUTES))
     if max_screenshots is None or not 0 <= max_screenshots <= MAX_SCREENSHOTS:
         raise DomainError(_("The number of screenshots must be between 0 and %(max)d.", max=MAX_SCREENSHOTS))
     if "screenshot" in required_fields and max_screenshots == 0:

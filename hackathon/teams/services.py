@@ -15,6 +15,7 @@ from typing import Iterable
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -530,8 +531,9 @@ def invite_by_email(actor: User, team: Team, *, email: str, message: str = "",
         raise Conflict(_("%(email)s is already invited. Withdraw that invitation first to send a new one.",
                          email=address))
     if _pending_count(team_id=team.id, kind=TeamInvitationKind.invite) >= MAX_PENDING_INVITATIONS:
-        raise DomainError(_("Your team has %(count)d pending invitations. Withdraw some before sending more.",
-                            count=MAX_PENDING_INVITATIONS))
+        raise DomainError(ngettext("Your team has %(count)d pending invitation. Withdraw it before sending more.",
+                                   "Your team has %(count)d pending invitations. Withdraw some before sending more.",
+                                   MAX_PENDING_INVITATIONS, count=MAX_PENDING_INVITATIONS))
     invitee = find_user_by_email(address)
     secret = secrets.token_urlsafe(32)
     invitation = TeamInvitation(
@@ -578,8 +580,9 @@ def invite_from_board(actor: User, team: Team, user_id: int, *, now: datetime | 
     )) is not None:
         raise Conflict(_("%(name)s is already invited to your team.", name=person.name))
     if _pending_count(team_id=team.id, kind=TeamInvitationKind.invite) >= MAX_PENDING_INVITATIONS:
-        raise DomainError(_("Your team has %(count)d pending invitations. Withdraw some before sending more.",
-                            count=MAX_PENDING_INVITATIONS))
+        raise DomainError(ngettext("Your team has %(count)d pending invitation. Withdraw it before sending more.",
+                                   "Your team has %(count)d pending invitations. Withdraw some before sending more.",
+                                   MAX_PENDING_INVITATIONS, count=MAX_PENDING_INVITATIONS))
     invitation = TeamInvitation(event_id=team.event_id, team_id=team.id, kind=TeamInvitationKind.invite,
                                 email=person.email, user_id=person.id, created_by_id=actor.id, created_at=now,
                                 expires_at=now + timedelta(days=_invitation_days()))
@@ -618,8 +621,9 @@ def request_to_join(user: User, team: Team, *, message: str = "", now: datetime 
             TeamInvitation.expires_at > now)) is not None:
         raise Conflict(_("You have already asked to join this team. Its captain will answer."))
     if _pending_count(event_id=event.id, user_id=user.id, kind=TeamInvitationKind.request) >= MAX_PENDING_REQUESTS:
-        raise DomainError(_("You have %(count)d requests waiting for an answer. Withdraw some before asking more "
-                            "teams.", count=MAX_PENDING_REQUESTS))
+        raise DomainError(ngettext("You have %(count)d request waiting for an answer. Withdraw it before asking "
+                                   "more teams.", "You have %(count)d requests waiting for an answer. Withdraw some "
+                                   "before asking more teams.", MAX_PENDING_REQUESTS, count=MAX_PENDING_REQUESTS))
     ask = TeamInvitation(event_id=event.id, team_id=team.id, kind=TeamInvitationKind.request, email=user.email,
                          user_id=user.id, created_by_id=user.id, message=message.strip()[:MESSAGE_MAX],
                          created_at=now, expires_at=now + timedelta(days=_invitation_days()))
@@ -977,12 +981,15 @@ def apply_formation(actor: User, event: Event, proposal: list[ProposedTeam], *,
                                  "(another organiser may have placed them). Reload the page."))
             seen.add(user_id)
         if not event.min_team_size <= len(team.user_ids) <= event.max_team_size:
-            raise DomainError(_("“%(name)s” has %(count)d people; teams at this event have %(min)d to %(max)d.",
-                                name=team.name, count=len(team.user_ids), min=event.min_team_size,
-                                max=event.max_team_size))
+            raise DomainError(ngettext("“%(name)s” has %(count)d person; teams at this event have %(min)d to %(max)d.",
+                                       "“%(name)s” has %(count)d people; teams at this event have %(min)d to %(max)d.",
+                                       len(team.user_ids), name=team.name, count=len(team.user_ids),
+                                       min=event.min_team_size, max=event.max_team_size))
         name = clean_line(team.name)
         if not name or len(name) > TEAM_NAME_MAX:
-            raise DomainError(_("Give every team a name of at most %(max)d characters.", max=TEAM_NAME_MAX))
+            raise DomainError(ngettext("Give every team a name of at most %(max)d character.",
+                                       "Give every team a name of at most %(max)d characters.", TEAM_NAME_MAX,
+                                       max=TEAM_NAME_MAX))
         key = team_name_key(name)
         if key in keys:
             raise DomainError(_("Two teams are called “%(name)s”. Give each team its own name.", name=name))
@@ -992,10 +999,12 @@ def apply_formation(actor: User, event: Event, proposal: list[ProposedTeam], *,
     if settings is not None and settings.max_accepted_teams is not None:
         accepted = accepted_team_count(event)
         if accepted + len(proposal) > settings.max_accepted_teams:
-            raise Conflict(_("The event accepts at most %(max)d teams and %(accepted)d are accepted already: "
-                             "%(count)d new teams would be too many. Form fewer teams or raise the limit in the "
-                             "application settings.", max=settings.max_accepted_teams, accepted=accepted,
-                             count=len(proposal)))
+            raise Conflict(ngettext("%(count)d new team would be too many (team limit: %(max)d, accepted already: "
+                                    "%(accepted)d). Form fewer teams or raise the limit in the application settings.",
+                                    "%(count)d new teams would be too many (team limit: %(max)d, accepted already: "
+                                    "%(accepted)d). Form fewer teams or raise the limit in the application settings.",
+                                    len(proposal), max=settings.max_accepted_teams, accepted=accepted,
+                                    count=len(proposal)))
     confirm_by = now + timedelta(days=settings.confirmation_days if settings is not None else 7)
     created: list[Team] = []
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(seen)))}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from hackathon.accounts.forms import REGION_NAMES
@@ -381,8 +382,9 @@ def cancel_request(event: Event, invitation_id: int):
 
 REASONS = {
     TOO_FEW_PEOPLE: lambda event: _("Fewer people than the smallest team allowed (%(min)d).", min=event.min_team_size),
-    NO_ROOM: lambda event: _("Teams of %(min)d to %(max)d people cannot take everyone.", min=event.min_team_size,
-                             max=event.max_team_size),
+    NO_ROOM: lambda event: ngettext("Teams of %(min)d to %(max)d person cannot take everyone.",
+                                    "Teams of %(min)d to %(max)d people cannot take everyone.", event.max_team_size,
+                                    min=event.min_team_size, max=event.max_team_size),
 }
 
 
@@ -411,8 +413,9 @@ def formation(event: Event):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            flash(_("%(count)d teams are created and accepted; their members are told by mail.", count=len(created)),
-                  "success")
+            flash(ngettext("%(count)d team is created and accepted; its members are told by mail.",
+                           "%(count)d teams are created and accepted; their members are told by mail.", len(created),
+                           count=len(created)), "success")
             return redirect(url_for("teams.formation", slug=event.slug))
     # Group people by the team the form currently puts them in (the suggestion, or what was posted).
     groups: dict[int, list] = {number: [] for number in range(1, slots + 1)}
