@@ -180,6 +180,11 @@ def test_bad_awards_and_settings_are_refused_politely(judged, client_for):
     response = organiser.post(url, data={f"weight_{judged.round.id}": "0.7"}, follow_redirects=True)
     assert "Saved" in text(response)
     assert db.session.scalar(select(ResultSettings)).round_weights == {str(judged.round.id): "0.7"}
+    # A whole number stays as it was written (Decimal.normalize() gave "2E+1").
+    organiser.post(url, data={f"weight_{judged.round.id}": "20"}, follow_redirects=True)
+    assert db.session.scalar(select(ResultSettings)).round_weights == {str(judged.round.id): "20"}
+    page = text(organiser.get(BASE + "/results/manage"))
+    assert f'name="weight_{judged.round.id}"' in page and "2E+1" not in page and 'value="20"' in page
 
 
 def test_xss_in_award_names_is_escaped(judged, client_for):

@@ -26,6 +26,7 @@ from hackathon.results import ranking
 from hackathon.results.models import Award, AwardWinner, ResultSettings
 from hackathon.submissions.models import Submission, SubmissionSettings
 from hackathon.teams.models import TeamMember
+from hackathon.templating import plain_number
 
 AWARD_KINDS = ("place", "track", "special")
 MAX_AWARDS = 30
@@ -125,7 +126,7 @@ def save_settings(actor: User, event: Event, *, final_round_id: int | None, weig
         if not value.is_finite() or value < 0 or value > 1000:
             raise DomainError(_("Enter a weight of 0 or more for each round, like 0.3."))
         if value > 0:
-            clean[str(round_id)] = str(value.normalize())
+            clean[str(round_id)] = plain_number(value)  # as written: 20, not normalize()'s 2E+1
     if clean and final_round_id is not None and str(final_round_id) not in clean:
         raise DomainError(_("Give the final round a weight too, or leave every weight empty to rank by the "
                             "final round alone."))
