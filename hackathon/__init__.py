@@ -56,6 +56,10 @@ def create_app(config: type[config_module.Config] | str | None = None, **overrid
     register_request_hooks(app)
     register_templates(app)
 
+    from hackathon.replay import register_replay_guard
+
+    register_replay_guard(app)
+
     from hackathon.errors import register_error_handlers
     from hackathon.mail import register_outbox
     from hackathon.cli import register_commands

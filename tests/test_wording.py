@@ -3,8 +3,10 @@ messages in every language, the waitlist mail, a manually added juror's reason, 
 the deadline, replayed create forms and the readable audit log."""
 from __future__ import annotations
 
+import re
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hackathon.extensions import db
 from hackathon.markdown import render_markdown
@@ -134,3 +136,85 @@ def test_a_form_length_limit_is_a_counted_message(client, locale, expected):
     response = client.post("/register", data={"name": "N" * 500, "email": "ada@example.org",
                                               "password": "a long enough passphrase"})
     assert expected in text(response)
+
+
+# --- a create form sent again creates nothing more ----------------------------------------------------------------
+
+ONCE = re.compile(r'name="_once" value="([^"]+)"')
+
+
+def once_value(page: str) -> str:
+    match = ONCE.search(page)
+    assert match, "the create form carries no one-time field"
+    return match.group(1)
+
+
+def test_the_tracks_form_posted_three_times_with_one_token_makes_one_track(client, make_event, make_user, grant):
+    from hackathon.events.models import Role, Track
+
+    event = make_event("civic")
+    organiser = make_user()
+    grant(organiser, event, Role.organiser)
+    sign_in(client, organiser)
+    nonce = once_value(client.get("/events/civic/tracks").get_data(as_text=True))
+    responses = [client.post("/events/civic/tracks", data={"name": "Clean air", "description": "", "_once": nonce})
+                 for _ in range(3)]
+    assert [r.status_code for r in responses] == [302, 303, 303]
+    assert {r.location for r in responses} == {"/events/civic/tracks"}
+    assert db.session.scalar(select(func.count(Track.id))) == 1
+    page = text(client.get("/events/civic/tracks"))
+    assert "This form was already sent, so it was not sent again" in page
+    # A fresh page gives a fresh value: the next track is made.
+    nonce = once_value(client.get("/events/civic/tracks").get_data(as_text=True))
+    client.post("/events/civic/tracks", data={"name": "Transport", "description": "", "_once": nonce})
+    assert db.session.scalar(select(func.count(Track.id))) == 2
+
+
+def test_a_refused_create_does_not_use_up_its_token(client, make_event, make_user, grant):
+    from hackathon.events.models import Role, Track
+
+    event = make_event("civic")
+    organiser = make_user()
+    grant(organiser, event, Role.organiser)
+    sign_in(client, organiser)
+    nonce = once_value(client.get("/events/civic/tracks").get_data(as_text=True))
+    assert client.post("/events/civic/tracks", data={"name": "", "_once": nonce}).status_code == 200
+    assert client.post("/events/civic/tracks", data={"name": "Water", "_once": nonce}).status_code == 302
+    assert db.session.scalar(select(func.count(Track.id))) == 1
+
+
+def test_a_team_created_twice_with_one_token_is_one_team_and_a_clear_redirect(client, make_event, make_user):
+    make_event("civic")
+    sign_in(client, make_user())
+    nonce = once_value(client.get("/events/civic/teams/new").get_data(as_text=True))
+    data = {"name": "Data Lab", "idea": "Budgets", "wanted_skills": "", "looking_for_members": "y", "_once": nonce}
+    first = client.post("/events/civic/teams/new", data=data)
+    second = client.post("/events/civic/teams/new", data=data)
+    assert first.status_code == 302 and second.status_code == 303 and second.location == first.location
+    assert db.session.scalar(select(func.count(Team.id))) == 1
+    assert "already sent" in text(client.get(second.location))
+
+
+@pytest.mark.parametrize("path, role", [
+    ("/events/civic/tracks", "organiser"),
+    ("/events/civic/people", "organiser"),
+    ("/events/civic/judging", "organiser"),
+    ("/events/civic/results/manage", "organiser"),
+    ("/events/civic/mentoring", "organiser"),
+    ("/events/civic/challenges/new", "organiser"),
+    ("/events/civic/form/questions/new", "organiser"),
+    ("/events/new", "admin"),
+    ("/events/civic/teams/new", "anyone"),
+    ("/account/tokens", "anyone"),
+])
+def test_create_pages_carry_the_one_time_field(client, make_event, make_user, grant, path, role):
+    from hackathon.events.models import Role
+
+    event = make_event("civic")
+    user = make_user(admin=role == "admin")
+    if role == "organiser":
+        grant(user, event, Role.organiser)
+    sign_in(client, user)
+    response = client.get(path)
+    assert response.status_code == 200, path
+    once_value(response.get_data(as_text=True))
