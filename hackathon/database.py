@@ -17,6 +17,9 @@ NAMING_CONVENTION = {
 
 # Largest id either database accepts in an INTEGER column; URLs above it are 404s, not 500s.
 MAX_ID = 2**31 - 1
+# Dates people type lie in these years: others are slips of the keyboard, and years 1 and 9999 overflow
+# when moved between timezones.
+YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 def utcnow() -> datetime:

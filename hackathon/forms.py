@@ -4,10 +4,12 @@ from __future__ import annotations
 import flask_babel
 from hackathon.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField
 from wtforms import IntegerField as _IntegerField
 from wtforms import validators
 from wtforms.fields.choices import SelectChoice
 
+from hackathon.database import YEAR_MAX, YEAR_MIN
 from hackathon.i18n import lazy_ngettext
 from hackathon.text import clean_text
 
@@ -126,3 +128,23 @@ class IntegerField(_IntegerField):
 def options(pairs) -> list[SelectChoice]:
     """Choices for select fields from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time typed in the event's timezone, between the years 2000 and 2100.
+
+    Every date and time in every form is this field, so a year no one means (0001, 9999) is a message on the
+    field, never an OverflowError when it is moved to UTC (`to_utc`) or back."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a date and time, like 2026-05-01 09:00.")) from None
+        if self.data is not None and not YEAR_MIN <= self.data.year <= YEAR_MAX:
+            self.data = None
+            raise ValueError(_l("Enter a date between the years %(min)d and %(max)d.", min=YEAR_MIN, max=YEAR_MAX))

@@ -114,7 +114,7 @@ ROUTES = [
     ("POST", BASE + "/jury/{round}/{project}", lambda ids: {"save": "y"}, statuses(403, juror=302)),
     ("POST", BASE + "/jury/{round}/{project}/conflict", lambda ids: {"reason": "my cousin"},
      statuses(403, juror=302)),
-    ("GET", BASE + "/jury/{round}/2147483648", None, statuses(403, juror=404)),
+    ("GET", BASE + "/jury/{round}/2147483648", None, statuses(404, anonymous=404)),  # the id converter refuses it
     ("GET", BASE + "/jury/conflicts", None, JUROR_ONLY),
     ("POST", BASE + "/jury/conflicts", lambda ids: {"organisation": "Acme"}, statuses(403, juror=302)),
     ("POST", BASE + "/jury/conflicts/999999/withdraw", None, statuses(403, juror=404)),

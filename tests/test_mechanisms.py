@@ -11,11 +11,13 @@ import pytest
 from flask import render_template_string
 from flask_babel import refresh
 from markupsafe import Markup, escape
+from werkzeug.routing import AnyConverter, FloatConverter, IntegerConverter
 from wtforms import SelectField, StringField
 
+from hackathon import IdConverter
 from hackathon.events.models import Role, Track
 from hackathon.extensions import db
-from hackathon.forms import BaseForm, options
+from hackathon.forms import BaseForm, LocalDateTimeField, options
 from hackathon.i18n import LazyText, lazy_gettext
 from hackathon.judging.models import JudgingRound
 from hackathon.mentoring.models import MentorProfile, RubricCriterion
@@ -98,14 +100,21 @@ def test_every_lazy_translation_goes_through_the_escaping_helper():
     assert offenders == [], "import lazy_gettext from hackathon.i18n instead"
 
 
-# Where markup may be made from text, because the text was escaped or sanitised first (and is tested so).
-MARKUP_ALLOWED = {"hackathon/markdown.py", "hackathon/applications/mail_templates.py", "hackathon/i18n.py"}
+# Where markup is made from text that was escaped or sanitised first (and is tested so).
+MARKUP_ALLOWED = {"hackathon/markdown.py", "hackathon/applications/mail_templates.py"}
 
 
 def test_no_markup_is_made_from_text_outside_the_sanitisers():
-    made = sorted({str(path.relative_to(ROOT)) for path in _python_files()
-                   if re.search(r"\bMarkup\(", path.read_text(encoding="utf-8"))})
-    assert set(made) <= MARKUP_ALLOWED, set(made) - MARKUP_ALLOWED
+    """`Markup("<literal %s>") % value` escapes the value; `Markup(text)` trusts it, so only the sanitisers may."""
+    trusting = []
+    for path in _python_files():
+        name = str(path.relative_to(ROOT))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "Markup"
+                    and node.args and not (isinstance(node.args[0], ast.Constant)
+                                           and isinstance(node.args[0].value, str))):
+                trusting.append(f"{name}:{node.lineno}")
+    assert {entry.split(":")[0] for entry in trusting} <= MARKUP_ALLOWED, trusting
     trusted = [f"{path.relative_to(ROOT)}:{number}" for path in sorted((ROOT / "templates").rglob("*"))
                if path.is_file() and path.suffix in (".html", ".txt")
                for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
@@ -177,3 +186,164 @@ def test_a_mentor_profile_planted_in_the_proposal_is_escaped(planted, client_for
                                               data={"per_team": "1", "keep_existing": ""})
     assert page.status_code == 200
     assert IMG not in page.get_data(as_text=True)
+
+
+# --- ids outside INTEGER, on every route ------------------------------------------------------------------------
+
+HUGE = 2**31  # one more than PostgreSQL's INTEGER holds
+
+
+def _id_rules(app):
+    return [rule for rule in app.url_map.iter_rules()
+            if any(isinstance(c, IdConverter) for c in rule._converters.values())]
+
+
+def _path(app, rule, ids: int) -> str:
+    values = {}
+    for name, converter in rule._converters.items():
+        if isinstance(converter, IdConverter):
+            values[name] = ids
+        elif isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0]
+        elif name == "slug":
+            values[name] = "big"
+        else:
+            values[name] = "x"
+    return app.url_map.bind("hackathon.test").build(rule.endpoint, values, force_external=False)
+
+
+def test_every_integer_in_a_route_is_an_id():
+    """Route parts that are numbers use the `id` converter (1..2^31-1), so no view sees an id outside INTEGER."""
+    from hackathon import create_app
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
+    plain = [rule.rule for rule in app.url_map.iter_rules()
+             if any(type(c) in (IntegerConverter, FloatConverter) for c in rule._converters.values())]
+    assert plain == [], "use <id:...>"
+    assert len(_id_rules(app)) > 60
+
+
+def test_a_huge_id_is_404_on_every_route_with_an_id(app, make_event, make_user, login):
+    """GET and POST alike, on every domain's routes (the award decision overflowed INTEGER on PostgreSQL)."""
+    make_event("big", **hacking_times())
+    client = app.test_client()
+    login(client, make_user(admin=True))
+    rules = _id_rules(app)
+    domains = set()
+    for rule in rules:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for value in (HUGE, 99999999999999999999, 0):
+                path = _path(app, rule, value)
+                response = client.open(path, method=method, data={"reason": "x", "project": "1"})
+                assert response.status_code == 404, (method, path)
+            domains.add((rule.endpoint.split(".")[0], method))
+    assert {("results", "POST"), ("judging", "GET"), ("judging", "POST"), ("submissions", "GET"),
+            ("mentoring", "POST"), ("events", "POST"), ("api", "GET")} <= domains
+    award = client.post(f"/events/big/results/awards/{HUGE}/decide", data={"project": "1"})
+    assert award.status_code == 404
+
+
+def test_the_largest_id_reaches_the_views_and_is_never_a_500(app, make_event, make_user, login):
+    """2^31-1 fits INTEGER: the view looks it up and finds nothing (or refuses the request), on both databases."""
+    make_event("big", **hacking_times())
+    client = app.test_client()
+    login(client, make_user(admin=True))
+    for rule in _id_rules(app):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            path = _path(app, rule, 2**31 - 1)
+            response = client.open(path, method=method, data={"reason": "x", "project": "1"})
+            assert response.status_code < 500, (method, path)
+
+
+# --- dates and times: one field class, sane years ---------------------------------------------------------------
+
+
+def test_every_date_field_is_the_shared_local_datetime_field():
+    offenders = []
+    for path in _python_files():
+        if path == ROOT / "hackathon" / "forms.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                if name in ("DateTimeLocalField", "DateTimeField", "DateField", "TimeField", "MonthField"):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    assert offenders == [], "use hackathon.forms.LocalDateTimeField"
+
+
+@pytest.mark.parametrize(("raw", "year_error"), [
+    ("2026-05-01T09:00", False), ("2000-01-01T00:00", False), ("2100-12-31T23:59", False),
+    ("0001-01-01T00:00", True), ("1999-12-31T23:59", True), ("2101-01-01T00:00", True), ("9999-12-31T23:59", True),
+])
+def test_the_local_datetime_field_refuses_years_no_one_means(app, raw, year_error):
+    from werkzeug.datastructures import MultiDict
+
+    class Form(BaseForm):
+        at = LocalDateTimeField("At")
+
+    with app.test_request_context():
+        form = Form(formdata=MultiDict({"at": raw}), meta={"csrf": False})
+        assert form.validate() is not year_error
+        if year_error:
+            assert form.at.data is None
+            assert form.at.errors == ["Enter a date between the years 2000 and 2100."]
+
+
+def event_form(**overrides) -> dict:
+    return {"title": "Far", "slug": "far", "timezone": "Pacific/Kiritimati", "languages": ["en"],
+            "min_team_size": "1", "max_team_size": "5", **overrides}
+
+
+@pytest.mark.parametrize("field", ["applications_open_at", "applications_close_at", "hacking_starts_at",
+                                   "submissions_close_at", "pitching_starts_at", "results_at"])
+@pytest.mark.parametrize("raw", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_the_event_form_refuses_years_that_would_overflow(client, make_user, login, field, raw):
+    login(client, make_user(admin=True))
+    for timezone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # UTC+14 and UTC-11: both ends overflow
+        response = client.post("/events/new", data=event_form(timezone=timezone, **{field: raw}))
+        assert response.status_code == 200
+        assert "Enter a date between the years 2000 and 2100." in response.get_data(as_text=True)
+    event = make_event_for_edit(client)
+    response = client.post(f"/events/{event}/edit", data=event_form(slug=event, **{field: raw}))
+    assert response.status_code == 200
+    assert "Enter a date between the years 2000 and 2100." in response.get_data(as_text=True)
+
+
+def make_event_for_edit(client) -> str:
+    response = client.post("/events/new", data=event_form(slug="far-edit", applications_open_at="2026-06-01T09:00"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return "far-edit"
+
+
+def test_the_event_services_refuse_years_the_forms_would_not_give(app, make_user):
+    from datetime import datetime, timezone
+
+    from hackathon.errors import DomainError
+    from hackathon.events import services
+
+    admin = make_user(admin=True)
+    values = {"slug": "direct", "title": "Direct", "description": "", "timezone": "UTC", "languages": ["en"],
+              "min_team_size": 1, "max_team_size": 5, "is_published": False, "applications_close_at": None,
+              "hacking_starts_at": None, "submissions_close_at": None, "pitching_starts_at": None,
+              "results_at": None, "applications_open_at": datetime(1, 1, 1, tzinfo=timezone.utc)}
+    with pytest.raises(DomainError, match="between the years 2000 and 2100"):
+        services.create_event(admin, values)
+
+
+@pytest.mark.parametrize("raw", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_other_date_forms_refuse_those_years_too(app, client, make_event, make_user, login, raw):
+    """The judging round, results publishing, milestone and deadline-extension forms: a message, never a 500."""
+    event = make_event("dates", timezone="Pacific/Kiritimati", **hacking_times())
+    login(client, make_user(admin=True))
+    round_form = {"name_en": "Screening", "jurors_per_project": "2", "method": "raw", "projects": "submissions"}
+    year_message = "Enter a date between the years 2000 and 2100."
+    for path, data, message in [
+        ("/events/dates/judging", round_form | {"opens_at": raw}, year_message),
+        ("/events/dates/judging", round_form | {"closes_at": raw}, year_message),
+        ("/events/dates/results/publish", {"publish_at": raw, "confirm": "y"}, "Check the publishing time."),
+        ("/events/dates/mentoring/milestones", {"milestone-title_en": "Demo", "milestone-due_at": raw}, year_message),
+    ]:
+        response = client.post(path, data=data, follow_redirects=True)
+        assert response.status_code < 500, path
+        assert message in response.get_data(as_text=True), path
+    assert db.session.get(type(event), event.id).results_at.year > 2000

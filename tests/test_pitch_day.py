@@ -94,7 +94,7 @@ def test_bad_schedules_are_refused_politely(final, client_for):
     for data, message in ((PLAN | {"pitch_minutes": "0"}, "Enter a number between 1 and 120"),
                           (PLAN | {"order": "alphabetical"}, "Not a valid choice"),
                           (PLAN | {"call_links": "https://ok.example.org\njavascript:alert(1)"}, "must start with https://"),
-                          (PLAN | {"starts_at": "tomorrow"}, "Not a valid datetime")):
+                          (PLAN | {"starts_at": "tomorrow"}, "Enter a date and time")):
         response = organiser.post(url, data=data, follow_redirects=True)
         assert response.status_code == 200 and message in text(response), data
     assert db.session.scalar(select(PitchSlot)) is None

@@ -75,7 +75,7 @@ ROUTES = [
     ("GET", "/events/hack/submissions/{team}/versions", None, ORGANISER_PAGE),
     ("GET", "/events/hack/submissions/{team}/versions/{number}", None, ORGANISER_PAGE),
     ("GET", "/events/hack/submissions/{team}/compare?a=1&b=2", None, ORGANISER_PAGE),
-    ("GET", "/events/hack/submissions/2147483648/versions", None, statuses(403, organiser=404, admin=404)),
+    ("GET", "/events/hack/submissions/2147483648/versions", None, statuses(404, anonymous=404)),
     ("GET", EDIT + "/versions/99", None, statuses(403, **dict.fromkeys(MEMBERS, 404))),
     ("GET", EDIT + "/compare?a=1&b=99", None, statuses(403, **dict.fromkeys(MEMBERS, 404))),
     ("GET", EDIT + "/compare?a=x", None, statuses(403, **dict.fromkeys(MEMBERS, 404))),

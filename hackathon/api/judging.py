@@ -12,8 +12,7 @@ from flask_login import current_user
 from hackathon.api import bp
 from hackathon.api.openapi import document, json_response
 from hackathon.api.views import iso
-from hackathon.database import MAX_ID
-from hackathon.errors import NotAllowed, NotFound
+from hackathon.errors import NotAllowed
 from hackathon.events.models import Event
 from hackathon.judging import services
 from hackathon.permissions import can_judge, can_manage_judging, event_route

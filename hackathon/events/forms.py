@@ -6,12 +6,13 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, available_timezones
 
 from hackathon.i18n import lazy_gettext as _l
-from wtforms import (BooleanField, DateTimeLocalField, EmailField, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, EmailField, SelectField, SelectMultipleField, StringField,
                      SubmitField, TextAreaField, ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hackathon.events.models import SLUG_MAX, TITLE_MAX, Event, Role
-from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, required
+from hackathon.forms import (BaseForm, IntegerField, LocalDateTimeField, length, number_range, optional, options,
+                             required)
 
 PHASE_FIELDS = (
     ("applications_open_at", _l("Applications open")),
@@ -25,17 +26,6 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TIMEZONES = sorted(available_timezones())
 # /events/new is the create page; an event must not be given that address.
 RESERVED_SLUGS = {"new"}
-
-
-class LocalDateTimeField(DateTimeLocalField):
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a date and time, like 2026-05-01 09:00.")) from None
 
 
 class MultiCheckboxField(SelectMultipleField):

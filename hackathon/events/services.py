@@ -14,7 +14,7 @@ from hackathon.accounts.models import User
 from hackathon.accounts.services import (find_user_by_email, hash_password, normalise_email, password_problem,
                                          WeakPassword)
 from hackathon.audit import changed_fields, record_audit
-from hackathon.database import utcnow
+from hackathon.database import YEAR_MAX, YEAR_MIN, utcnow
 from hackathon.errors import Conflict, DomainError, InvalidToken, NotAllowed, NotFound
 from hackathon.events.models import Event, EventRole, Invitation, Role, Track
 from hackathon.events.phases import Schedule
@@ -30,6 +30,10 @@ EVENT_FIELDS = (
 
 
 def _check_event_values(values: dict[str, Any], *, event: Event | None = None) -> None:
+    # The forms keep dates within YEAR_MIN..YEAR_MAX in the event's time; a year of slack for the move to UTC.
+    if any(values[key] is not None and not YEAR_MIN - 1 <= values[key].year <= YEAR_MAX + 1
+           for key in Schedule.__dataclass_fields__):
+        raise DomainError(_("Enter a date between the years %(min)d and %(max)d.", min=YEAR_MIN, max=YEAR_MAX))
     if values["min_team_size"] > values["max_team_size"]:
         raise DomainError(_("The minimum team size cannot be larger than the maximum."))
     schedule = Schedule(**{key: values[key] for key in Schedule.__dataclass_fields__})

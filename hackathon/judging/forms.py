@@ -5,11 +5,12 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext
 from hackathon.i18n import lazy_gettext as _l
-from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
 from hackathon.accounts.forms import language_name
-from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, required
+from hackathon.forms import (BaseForm, IntegerField, LocalDateTimeField, length, number_range, optional, options,
+                             required)
 from hackathon.judging.services import COMMENT_MAX, weight_problem
 from hackathon.templating import plain_number
 
@@ -19,8 +20,8 @@ def _languages_or_default(languages: list[str]) -> list[str]:
 
 
 class _RoundForm(BaseForm):
-    opens_at = DateTimeLocalField(_l("Opens (event time)"), validators=[optional()], format="%Y-%m-%dT%H:%M")
-    closes_at = DateTimeLocalField(_l("Closes (event time)"), validators=[optional()], format="%Y-%m-%dT%H:%M")
+    opens_at = LocalDateTimeField(_l("Opens (event time)"), validators=[optional()])
+    closes_at = LocalDateTimeField(_l("Closes (event time)"), validators=[optional()])
     projects = SelectField(_l("Projects judged"), validate_choice=False, default="submissions")
     jurors_per_project = IntegerField(_l("Jurors per project"), validators=[required(), number_range(1, 20)],
                                       default=3)
@@ -256,7 +257,7 @@ class ImportForm(BaseForm):
 
 
 class ScheduleForm(BaseForm):
-    starts_at = DateTimeLocalField(_l("First pitch starts (event time)"), validators=[required()],
+    starts_at = LocalDateTimeField(_l("First pitch starts (event time)"), validators=[required()],
                                    format="%Y-%m-%dT%H:%M")
     pitch_minutes = IntegerField(_l("Pitch (minutes)"), validators=[required(), number_range(1, 120)], default=5)
     qa_minutes = IntegerField(_l("Questions (minutes)"), validators=[optional(), number_range(0, 120)], default=3)

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hackathon.accounts.models import User
-from hackathon.database import MAX_ID, utcnow
+from hackathon.database import utcnow
 from hackathon.errors import DomainError, NotAllowed, NotFound
 from hackathon.events.forms import to_local, to_utc
 from hackathon.events.models import Event
@@ -45,8 +45,6 @@ def _locale() -> str:
 
 
 def _round(event: Event, round_id: int) -> JudgingRound:
-    if round_id > MAX_ID:
-        abort(404)
     try:
         return services.load_round(event, round_id)
     except NotFound:
@@ -426,8 +424,6 @@ def _sheet_page(event: Event, judging_round: JudgingRound, submission, form, sta
 @event_route(can_judge)
 def sheet(event: Event, round_id: int, submission_id: int):
     judging_round = _round(event, round_id)
-    if submission_id > MAX_ID:
-        abort(404)
     try:
         submission = services.assigned_submission(current_user, judging_round, submission_id)
     except NotFound:
@@ -480,8 +476,8 @@ csrf.exempt(sheet)
 def declare_conflict(event: Event, round_id: int, submission_id: int):
     judging_round = _round(event, round_id)
     form = ConflictForm()
-    if not form.validate_on_submit() or submission_id > MAX_ID:
-        abort(400 if submission_id <= MAX_ID else 404)
+    if not form.validate_on_submit():
+        abort(400)
     try:
         services.declare_conflict(current_user, event, judging_round, submission_id, form.reason.data or "",
                                   now=utcnow())

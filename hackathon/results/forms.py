@@ -4,11 +4,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from hackathon.i18n import lazy_gettext as _l
-from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import ValidationError
 
 from hackathon.accounts.forms import language_name
-from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, required
+from hackathon.forms import (BaseForm, IntegerField, LocalDateTimeField, length, number_range, optional, options,
+                             required)
 
 
 def _weight(form, field) -> None:
@@ -121,8 +122,7 @@ class DecideForm(BaseForm):
 
 
 class PublishForm(BaseForm):
-    publish_at = DateTimeLocalField(_l("Publish at (event time; empty: now)"), validators=[optional()],
-                                    format="%Y-%m-%dT%H:%M")
+    publish_at = LocalDateTimeField(_l("Publish at (event time; empty: now)"), validators=[optional()])
     confirm = BooleanField(_l("I have read the warnings above and publish anyway"))
     submit = SubmitField(_l("Publish the results"))
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from hackathon.database import MAX_ID, utcnow
+from hackathon.database import utcnow
 from hackathon.errors import DomainError, NotFound
 from hackathon.events.forms import to_utc
 from hackathon.events.models import Event
@@ -136,7 +136,7 @@ def delete_award(event: Event, award_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.delete_award(current_user, event, min(award_id, MAX_ID + 1))
+        services.delete_award(current_user, event, award_id)
     except NotFound:
         abort(404)
     flash(_("The award is deleted."), "success")
@@ -151,7 +151,7 @@ def decide_award(event: Event, award_id: int):
         abort(400)
     chosen = [int(v) for v in request.form.getlist("project") if v.isdigit() and len(v) < 10]
     try:
-        services.decide_award(current_user, event, min(award_id, MAX_ID + 1), chosen, form.reason.data or "")
+        services.decide_award(current_user, event, award_id, chosen, form.reason.data or "")
     except NotFound:
         abort(404)
     except DomainError as error:
@@ -247,7 +247,7 @@ def feedback(event: Event, team_id: int):
     a team that does not exist)."""
     settings = services.published(event)
     allowed = can_manage_event(current_user, event) or _team_of(current_user, event) == team_id
-    if settings is None or not allowed or team_id > MAX_ID:
+    if settings is None or not allowed:
         abort(404)
     data = services.team_feedback(event, settings.snapshot, team_id)
     if data is None:

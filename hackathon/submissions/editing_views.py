@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hackathon.accounts.models import User
-from hackathon.database import MAX_ID, utcnow
+from hackathon.database import utcnow
 from hackathon.errors import DomainError, NotAllowed, NotFound
 from hackathon.events.models import Event, Track
 from hackathon.extensions import csrf, db
