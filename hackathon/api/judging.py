@@ -37,7 +37,7 @@ def list_rounds(event: Event):
     } for r in services.rounds_of(event)])
 
 
-@bp.route("/events/<slug>/rounds/<int:round_id>/leaderboard")
+@bp.route("/events/<slug>/rounds/<id:round_id>/leaderboard")
 @event_route(_may_list)
 def round_leaderboard(event: Event, round_id: int):
     if round_id > MAX_ID:

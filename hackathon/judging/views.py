@@ -91,7 +91,7 @@ def rounds(event: Event):
                            name=lambda r: services.round_name(r, _locale()))
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/settings", methods=["GET", "POST"], endpoint="round_settings")
+@bp.route("/events/<slug>/judging/<id:round_id>/settings", methods=["GET", "POST"], endpoint="round_settings")
 @event_route(can_manage_judging)
 def round_settings(event: Event, round_id: int):
     judging_round = _round(event, round_id)
@@ -121,7 +121,7 @@ def _save_criterion(event: Event, judging_round: JudgingRound, criterion, form) 
     return True
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>", methods=["GET", "POST"], endpoint="round")
+@bp.route("/events/<slug>/judging/<id:round_id>", methods=["GET", "POST"], endpoint="round")
 @event_route(can_manage_judging)
 def round_page(event: Event, round_id: int):
     judging_round = _round(event, round_id)
@@ -145,7 +145,7 @@ def _source_name(judging_round: JudgingRound) -> str | None:
     return services.round_name(source, _locale()) if source else None
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/criteria/<int:criterion_id>", methods=["GET", "POST"],
+@bp.route("/events/<slug>/judging/<id:round_id>/criteria/<id:criterion_id>", methods=["GET", "POST"],
           endpoint="edit_criterion")
 @event_route(can_manage_judging)
 def edit_criterion(event: Event, round_id: int, criterion_id: int):
@@ -164,7 +164,7 @@ def edit_criterion(event: Event, round_id: int, criterion_id: int):
                            criterion_name=services.criterion_name(criterion, _locale()))
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/criteria/<int:criterion_id>/delete", methods=["POST"],
+@bp.route("/events/<slug>/judging/<id:round_id>/criteria/<id:criterion_id>/delete", methods=["POST"],
           endpoint="delete_criterion")
 @event_route(can_manage_judging)
 def delete_criterion(event: Event, round_id: int, criterion_id: int):
@@ -182,7 +182,7 @@ def delete_criterion(event: Event, round_id: int, criterion_id: int):
     return redirect(url_for("judging.round", slug=event.slug, round_id=round_id))
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/unlock", methods=["POST"], endpoint="unlock")
+@bp.route("/events/<slug>/judging/<id:round_id>/unlock", methods=["POST"], endpoint="unlock")
 @event_route(can_manage_judging)
 def unlock(event: Event, round_id: int):
     judging_round = _round(event, round_id)
@@ -195,7 +195,7 @@ def unlock(event: Event, round_id: int):
     return redirect(url_for("judging.round", slug=event.slug, round_id=round_id))
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/assignment", methods=["GET", "POST"], endpoint="assignment")
+@bp.route("/events/<slug>/judging/<id:round_id>/assignment", methods=["GET", "POST"], endpoint="assignment")
 @event_route(can_manage_judging)
 def assignment(event: Event, round_id: int):
     judging_round = _round(event, round_id)
@@ -236,7 +236,7 @@ def assignment(event: Event, round_id: int):
                            name=services.round_name(judging_round, _locale()))
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/recuse", methods=["POST"], endpoint="recuse")
+@bp.route("/events/<slug>/judging/<id:round_id>/recuse", methods=["POST"], endpoint="recuse")
 @event_route(can_manage_judging)
 def recuse(event: Event, round_id: int):
     judging_round = _round(event, round_id)
@@ -269,7 +269,7 @@ FLAG_LABELS = {
 }
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/leaderboard", endpoint="leaderboard")
+@bp.route("/events/<slug>/judging/<id:round_id>/leaderboard", endpoint="leaderboard")
 @event_route(_judging_or_jury)
 def leaderboard(event: Event, round_id: int):
     """Organisers; jurors only where the organiser lets them see the leaderboard of this round."""
@@ -303,7 +303,7 @@ def leaderboard(event: Event, round_id: int):
                            criterion_name=lambda c: services.criterion_name(c, _locale()))
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/import", methods=["GET", "POST"], endpoint="import_sheets")
+@bp.route("/events/<slug>/judging/<id:round_id>/import", methods=["GET", "POST"], endpoint="import_sheets")
 @event_route(can_manage_judging)
 def import_sheets(event: Event, round_id: int):
     """Paper sheets from a live session: everything is checked before anything is written."""
@@ -333,7 +333,7 @@ def import_sheets(event: Event, round_id: int):
                            criterion_name=lambda c: services.criterion_name(c, _locale()))
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/shortlist", methods=["GET", "POST"], endpoint="shortlist")
+@bp.route("/events/<slug>/judging/<id:round_id>/shortlist", methods=["GET", "POST"], endpoint="shortlist")
 @event_route(can_manage_judging)
 def shortlist(event: Event, round_id: int):
     """The proposed top N with ties and close calls at the cut; the organiser confirms or changes it."""
@@ -378,7 +378,7 @@ def _quotas(event: Event, judging_round: JudgingRound) -> dict[int, int]:
     return quotas
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/shortlist/publish", methods=["POST"], endpoint="publish_shortlist")
+@bp.route("/events/<slug>/judging/<id:round_id>/shortlist/publish", methods=["POST"], endpoint="publish_shortlist")
 @event_route(can_manage_judging)
 def publish_shortlist(event: Event, round_id: int):
     judging_round = _round(event, round_id)
@@ -420,7 +420,7 @@ def _sheet_page(event: Event, judging_round: JudgingRound, submission, form, sta
                            opens_message=services.opens_later_message(event, judging_round, utcnow())), status
 
 
-@bp.route("/events/<slug>/jury/<int:round_id>/<int:submission_id>", methods=["GET", "POST"], endpoint="sheet")
+@bp.route("/events/<slug>/jury/<id:round_id>/<id:submission_id>", methods=["GET", "POST"], endpoint="sheet")
 @event_route(can_judge)
 def sheet(event: Event, round_id: int, submission_id: int):
     judging_round = _round(event, round_id)
@@ -470,7 +470,7 @@ def sheet(event: Event, round_id: int, submission_id: int):
 csrf.exempt(sheet)
 
 
-@bp.route("/events/<slug>/jury/<int:round_id>/<int:submission_id>/conflict", methods=["POST"],
+@bp.route("/events/<slug>/jury/<id:round_id>/<id:submission_id>/conflict", methods=["POST"],
           endpoint="declare_conflict")
 @event_route(can_judge)
 def declare_conflict(event: Event, round_id: int, submission_id: int):
@@ -509,7 +509,7 @@ def my_conflicts(event: Event):
                            view=services.conflicts_of_juror(event, current_user))
 
 
-@bp.route("/events/<slug>/jury/conflicts/<int:conflict_id>/withdraw", methods=["POST"], endpoint="withdraw_conflict")
+@bp.route("/events/<slug>/jury/conflicts/<id:conflict_id>/withdraw", methods=["POST"], endpoint="withdraw_conflict")
 @event_route(can_judge)
 def withdraw_conflict(event: Event, conflict_id: int):
     if not EmptyForm().validate_on_submit():
@@ -527,7 +527,7 @@ def withdraw_conflict(event: Event, conflict_id: int):
 # --- pitch day ------------------------------------------------------------------------------------------------
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/schedule", methods=["GET", "POST"], endpoint="schedule")
+@bp.route("/events/<slug>/judging/<id:round_id>/schedule", methods=["GET", "POST"], endpoint="schedule")
 @event_route(can_manage_judging)
 def schedule_page(event: Event, round_id: int):
     from hackathon.judging import schedule as pitch_day
@@ -561,7 +561,7 @@ def schedule_page(event: Event, round_id: int):
                            name=services.round_name(judging_round, _locale()))
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/schedule/publish", methods=["POST"],
+@bp.route("/events/<slug>/judging/<id:round_id>/schedule/publish", methods=["POST"],
           endpoint="publish_schedule")
 @event_route(can_manage_judging)
 def publish_schedule(event: Event, round_id: int):
@@ -580,7 +580,7 @@ def publish_schedule(event: Event, round_id: int):
     return redirect(url_for("judging.schedule", slug=event.slug, round_id=round_id))
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/schedule.ics", endpoint="schedule_ics")
+@bp.route("/events/<slug>/judging/<id:round_id>/schedule.ics", endpoint="schedule_ics")
 @event_route(can_manage_judging)
 def schedule_ics(event: Event, round_id: int):
     from hackathon.judging import schedule as pitch_day
@@ -633,7 +633,7 @@ def my_pitch_ics(event: Event):
     return _calendar_response(pitch_day.calendar(event, entries, event.title, utcnow()), f"{event.slug}-my-pitch.ics")
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/live", endpoint="live")
+@bp.route("/events/<slug>/judging/<id:round_id>/live", endpoint="live")
 @event_route(can_manage_judging)
 def live(event: Event, round_id: int):
     """The organiser's pitch-day console: the team on stage, its timer, who has submitted (refresh is enough)."""
@@ -645,7 +645,7 @@ def live(event: Event, round_id: int):
                            name=services.round_name(judging_round, _locale()))
 
 
-@bp.route("/events/<slug>/judging/<int:round_id>/live/<any(next, previous, timer):action>", methods=["POST"],
+@bp.route("/events/<slug>/judging/<id:round_id>/live/<any(next, previous, timer):action>", methods=["POST"],
           endpoint="live_action")
 @event_route(can_manage_judging)
 def live_action(event: Event, round_id: int, action: str):
@@ -664,7 +664,7 @@ def live_action(event: Event, round_id: int, action: str):
     return redirect(url_for("judging.live", slug=event.slug, round_id=round_id))
 
 
-@bp.route("/events/<slug>/jury/<int:round_id>/live", endpoint="live_juror")
+@bp.route("/events/<slug>/jury/<id:round_id>/live", endpoint="live_juror")
 @event_route(can_judge)
 def live_juror(event: Event, round_id: int):
     """A juror's pitch view on a phone: the team on stage, its timer and that team's sheet (drafts save while

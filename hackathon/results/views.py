@@ -130,7 +130,7 @@ def add_award(event: Event):
     return _back(event)
 
 
-@bp.route("/events/<slug>/results/awards/<int:award_id>/delete", methods=["POST"], endpoint="delete_award")
+@bp.route("/events/<slug>/results/awards/<id:award_id>/delete", methods=["POST"], endpoint="delete_award")
 @event_route(can_manage_event)
 def delete_award(event: Event, award_id: int):
     if not EmptyForm().validate_on_submit():
@@ -143,7 +143,7 @@ def delete_award(event: Event, award_id: int):
     return _back(event)
 
 
-@bp.route("/events/<slug>/results/awards/<int:award_id>/decide", methods=["POST"], endpoint="decide_award")
+@bp.route("/events/<slug>/results/awards/<id:award_id>/decide", methods=["POST"], endpoint="decide_award")
 @event_route(can_manage_event)
 def decide_award(event: Event, award_id: int):
     form = DecideForm()
@@ -239,8 +239,8 @@ def my_feedback(event: Event):
     return redirect(url_for("results.feedback", slug=event.slug, team_id=team_id))
 
 
-@bp.route("/events/<slug>/results/feedback/<int:team_id>", endpoint="feedback")
-@bp.route("/events/<slug>/results/feedback/<int:team_id>.pdf", endpoint="feedback_pdf")
+@bp.route("/events/<slug>/results/feedback/<id:team_id>", endpoint="feedback")
+@bp.route("/events/<slug>/results/feedback/<id:team_id>.pdf", endpoint="feedback_pdf")
 @event_route(lambda user, event: True)
 def feedback(event: Event, team_id: int):
     """A team's feedback after the results: its members and the organisers only (404 for anyone else, as for

@@ -260,7 +260,7 @@ def versions(event: Event):
     return _versions_page(event, _own_team(event), organiser=False)
 
 
-@bp.route("/events/<slug>/submission/versions/<int:number>", endpoint="version")
+@bp.route("/events/<slug>/submission/versions/<id:number>", endpoint="version")
 @event_route(can_edit_submission)
 def version(event: Event, number: int):
     return _version_page(event, _own_team(event), number, organiser=False)
@@ -272,19 +272,19 @@ def compare(event: Event):
     return _compare_page(event, _own_team(event), organiser=False)
 
 
-@bp.route("/events/<slug>/submissions/<int:team_id>/versions", endpoint="team_versions")
+@bp.route("/events/<slug>/submissions/<id:team_id>/versions", endpoint="team_versions")
 @event_route(can_manage_submissions)
 def team_versions(event: Event, team_id: int):
     return _versions_page(event, _organisers_team(event, team_id), organiser=True)
 
 
-@bp.route("/events/<slug>/submissions/<int:team_id>/versions/<int:number>", endpoint="team_version")
+@bp.route("/events/<slug>/submissions/<id:team_id>/versions/<id:number>", endpoint="team_version")
 @event_route(can_manage_submissions)
 def team_version(event: Event, team_id: int, number: int):
     return _version_page(event, _organisers_team(event, team_id), number, organiser=True)
 
 
-@bp.route("/events/<slug>/submissions/<int:team_id>/compare", endpoint="team_compare")
+@bp.route("/events/<slug>/submissions/<id:team_id>/compare", endpoint="team_compare")
 @event_route(can_manage_submissions)
 def team_compare(event: Event, team_id: int):
     return _compare_page(event, _organisers_team(event, team_id), organiser=True)
