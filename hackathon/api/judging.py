@@ -40,8 +40,6 @@ def list_rounds(event: Event):
 @bp.route("/events/<slug>/rounds/<id:round_id>/leaderboard")
 @event_route(_may_list)
 def round_leaderboard(event: Event, round_id: int):
-    if round_id > MAX_ID:
-        raise NotFound()
     judging_round = services.load_round(event, round_id)
     if not services.can_read_leaderboard(current_user, event, judging_round):
         raise NotAllowed()

@@ -514,8 +514,6 @@ def my_conflicts(event: Event):
 def withdraw_conflict(event: Event, conflict_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if conflict_id > MAX_ID:
-        abort(404)
     try:
         services.withdraw_conflict(current_user, event, conflict_id)
     except NotFound:

@@ -198,8 +198,6 @@ def return_to_draft(event: Event):
 def _organisers_team(event: Event, team_id: int) -> Team:
     from hackathon.submissions.organiser import accepted_team
 
-    if team_id > MAX_ID:
-        abort(404)
     try:
         return accepted_team(event, team_id)
     except NotFound:
@@ -224,8 +222,6 @@ def _versions_page(event: Event, team: Team, organiser: bool):
 
 
 def _version_page(event: Event, team: Team, number: int, organiser: bool):
-    if number > MAX_ID:
-        abort(404)
     try:
         version = services.version_of(core.team_submission(event, team.id), number)
     except NotFound:
