@@ -93,7 +93,7 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_key: str):
         user_id, _, version = user_key.partition(":")
-        if not user_id.isdigit() or not version.isdigit() or int(user_id) > MAX_ID:
+        if not user_key.isascii() or not user_id.isdigit() or not version.isdigit() or int(user_id) > MAX_ID:
             return None
         user = db.session.get(User, int(user_id))
         if user is None or user.session_version != int(version) or not user.is_active:

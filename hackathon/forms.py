@@ -9,7 +9,7 @@ from wtforms import IntegerField as _IntegerField
 from wtforms import validators
 from wtforms.fields.choices import SelectChoice
 
-from hackathon.database import YEAR_MAX, YEAR_MIN
+from hackathon.database import MAX_ID, YEAR_MAX, YEAR_MIN
 from hackathon.i18n import lazy_ngettext
 from hackathon.text import clean_text
 
@@ -128,6 +128,18 @@ class IntegerField(_IntegerField):
 def options(pairs) -> list[SelectChoice]:
     """Choices for select fields from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def posted_int(raw, *, min: int = 1, max: int = MAX_ID) -> int | None:
+    """A whole number read by hand from a request (ids in tables of checkboxes, pairs, slots, page numbers):
+    ASCII digits within min..max, else None. Not `str.isdigit()` alone: it accepts "²", which int() refuses."""
+    if not isinstance(raw, str):
+        return None
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        return None
+    value = int(raw)
+    return value if min <= value <= max else None
 
 
 class LocalDateTimeField(DateTimeLocalField):

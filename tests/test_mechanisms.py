@@ -347,3 +347,82 @@ def test_other_date_forms_refuse_those_years_too(app, client, make_event, make_u
         assert response.status_code < 500, path
         assert message in response.get_data(as_text=True), path
     assert db.session.get(type(event), event.id).results_at.year > 2000
+
+
+# --- numbers posted by hand: digits that are not ASCII ----------------------------------------------------------
+
+SUPERSCRIPT = "²"  # str.isdigit() says yes, int() says no
+
+
+def test_a_posted_id_is_ascii_digits_within_integer():
+    from hackathon.forms import posted_int
+
+    assert [posted_int(raw) for raw in ("1", " 7 ", "2147483647", "007")] == [1, 7, 2**31 - 1, 7]
+    for raw in ("", "0", "-1", "2147483648", "9" * 40, SUPERSCRIPT, "١٢", "1e3", "1.0", None, "+1", "0x10"):
+        assert posted_int(raw) is None, raw
+    assert posted_int("12", max=10) is None and posted_int("0", min=0) == 0
+
+
+def test_non_ascii_digits_in_posted_ids_are_refused_never_a_500(app, make_event, make_user, login):
+    """Ids and numbers read from posted fields by hand (tables of checkboxes, pairs, slots) went through
+    `isdigit()` then `int()`: "²" passes the first and breaks the second."""
+    from hackathon.results.models import Award
+
+    event = make_event("big", **hacking_times())
+    judging_round = JudgingRound(event_id=event.id, name={"en": "Screening"}, position=1)
+    db.session.add(judging_round)
+    db.session.flush()
+    award = Award(event_id=event.id, kind="special", name={"en": "Prize"})
+    db.session.add(award)
+    db.session.commit()
+    client = app.test_client()
+    login(client, make_user(admin=True))
+    base, r = "/events/big", judging_round.id
+    requests = [
+        ("POST", f"{base}/judging/{r}/assignment", {"edited": "1", "pair": f"{SUPERSCRIPT}:1"}),
+        ("POST", f"{base}/judging/{r}/assignment", {"edited": "1", "add_juror": SUPERSCRIPT, "add_project": "1"}),
+        ("POST", f"{base}/judging/{r}/recuse", {"pair": f"1:{SUPERSCRIPT}", "reason": "x"}),
+        ("POST", f"{base}/judging/{r}/shortlist", {"project": SUPERSCRIPT, "size": SUPERSCRIPT, "reason": "x"}),
+        ("GET", f"{base}/judging/{r}/shortlist?size={SUPERSCRIPT}", None),
+        ("POST", f"{base}/judging/{r}", {"name_en": "Impact", "weight": "1", "scale_min": "1", "scale_max": "10",
+                                        "rubric_en": f"{SUPERSCRIPT}: weak"}),
+        ("POST", f"{base}/results/awards/{award.id}/decide", {"project": SUPERSCRIPT, "reason": "x"}),
+        ("POST", f"{base}/mentors/apply", {"keep_existing": "1", "slot-1-1": SUPERSCRIPT}),
+        ("POST", f"{base}/mentors/apply", {"keep_existing": "1", f"slot-{SUPERSCRIPT}-1": "1"}),
+        ("POST", f"{base}/mentors/apply", {"keep_existing": "1", f"reason-{SUPERSCRIPT}-1": "track"}),
+        ("GET", f"{base}/mentor-profile?mentor={SUPERSCRIPT}", None),
+        ("GET", f"{base}/review?page={SUPERSCRIPT}", None),
+        ("POST", f"{base}/review", {"application_ids": SUPERSCRIPT, "decision": "accepted"}),
+        ("POST", f"{base}/formation", {f"team_{SUPERSCRIPT}_name": "A", "person_1": "1"}),
+        ("POST", f"{base}/formation", {"team_1_name": "A", "person_1": SUPERSCRIPT}),
+        ("POST", f"{base}/formation", {"team_1_name": "A", f"person_{SUPERSCRIPT}": "1"}),
+        ("POST", f"{base}/form/questions/new", {"label_en": "Q", "kind": "choice", f"option_{SUPERSCRIPT}_en": "A"}),
+        ("GET", f"{base}/submissions?track={SUPERSCRIPT}", None),
+    ]
+    failed = [(method, path, data) for method, path, data in requests
+              if client.open(path, method=method, data=data).status_code >= 500]
+    assert failed == [], "\n".join(map(str, failed))
+
+
+def test_every_isdigit_is_checked_for_ascii_too():
+    """`"²".isdigit()` is True and `int("²")` fails: a digit test on text from outside goes with `isascii()` on
+    the same text in the same statement (or through `hackathon.forms.posted_int`)."""
+
+    def unchecked(node) -> list[int]:
+        calls = [c for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)]
+        checked = [ast.unparse(c.func.value) for c in calls if c.func.attr == "isascii"]
+        return [c.lineno for c in calls if c.func.attr in ("isdigit", "isnumeric", "isdecimal")
+                and not any(ast.unparse(c.func.value).startswith(text) for text in checked)]
+
+    offenders = []
+    for path in _python_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.If, ast.While)):
+                lines = unchecked(node.test)
+            elif isinstance(node, ast.stmt) and not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.For,
+                                                                       ast.With, ast.Try, ast.If, ast.While)):
+                lines = unchecked(node)
+            else:
+                continue
+            offenders += [f"{path.relative_to(ROOT)}:{line}" for line in lines]
+    assert offenders == []

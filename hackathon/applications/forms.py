@@ -16,7 +16,7 @@ from hackathon.applications.models import ApplicationQuestion, ApplicationSettin
 from hackathon.applications.services import (CONFIRMATION_DAYS_MAX, CONSENT_MAX, HELP_MAX, LABEL_MAX,
                                              MINIMUM_AGE_MAX, OPTION_LABEL_MAX, OptionInput, QuestionInput)
 from hackathon.events.forms import MultiCheckboxField
-from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, required
+from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, posted_int, required
 
 NEW_OPTION_ROWS = 5
 
@@ -177,8 +177,9 @@ def question_form(languages: list[str], *, existing_options: int = 0, posted_opt
 
 def posted_option_rows(formdata) -> int:
     """How many option rows a posted question form carried (so none of them is dropped)."""
-    indexes = [int(key.split("_")[1]) for key in formdata.keys()
-               if key.startswith("option_") and key.split("_")[1].isdigit() and len(key.split("_")[1]) <= 3]
+    indexes = [index for index in (posted_int(key.split("_")[1], min=0, max=999) for key in formdata.keys()
+                                   if key.startswith("option_"))
+               if index is not None]
     return min(max(indexes) + 1 if indexes else 0, 200)
 
 

@@ -10,9 +10,8 @@ from hackathon.applications.models import ApplicationKind, ApplicationStatus
 from hackathon.applications.review import (AGE_BAND_LABELS, BACKGROUND_LABELS, DECISION_LABELS, DECISIONS,
                                            KIND_LABELS, NOTE_MAX, REASON_MAX, SCORE_MAX, SCORE_MIN, SEARCH_MAX,
                                            STATUS_LABELS, QueueFilters)
-from hackathon.database import MAX_ID
 from hackathon.events.models import Track
-from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, required
+from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, posted_int, required
 
 
 class ChoiceField(SelectField):
@@ -32,11 +31,10 @@ class IdListField(Field):
     def process_formdata(self, valuelist):
         ids = []
         for raw in valuelist:
-            raw = raw.strip() if isinstance(raw, str) else raw
-            if not isinstance(raw, str) or not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+            if posted_int(raw) is None:
                 self.data = []
                 raise ValueError(_l("The selection is not valid. Reload the page and try again."))
-            ids.append(int(raw))
+            ids.append(posted_int(raw))
         self.data = ids
 
 

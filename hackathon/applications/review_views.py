@@ -21,7 +21,7 @@ from hackathon.database import utcnow
 from hackathon.errors import DomainError, NotAllowed, NotFound
 from hackathon.events.models import Event
 from hackathon.extensions import db
-from hackathon.forms import EmptyForm
+from hackathon.forms import EmptyForm, posted_int
 from hackathon.i18n import current_locale
 from hackathon.permissions import can_decide_applications, can_review_applications, event_route
 from hackathon.templating import local_datetime, register_nav
@@ -55,7 +55,7 @@ def _flash_outcome(outcome: review.DecisionOutcome) -> None:
 def _page_number() -> int | None:
     """The page asked for (None for the first); anything that is not a small number means the first page."""
     raw = request.args.get("page", "")
-    return int(raw) if raw.isdigit() and 1 < int(raw) < 10**6 else None
+    return posted_int(raw, min=2, max=10**6 - 1)
 
 
 def _queue_args() -> dict[str, str]:

@@ -219,7 +219,8 @@ def stored_answers(event: Event) -> list[dict[str, Any]]:
 
 
 def answered_question_ids(event: Event) -> set[int]:
-    return {int(key) for key in rules.answered_question_keys(stored_answers(event)) if key.isdigit()}
+    return {int(key) for key in rules.answered_question_keys(stored_answers(event))
+            if key.isascii() and key.isdigit()}
 
 
 def _new_option_value(taken: set[str]) -> str:

@@ -128,7 +128,7 @@ def export_event(event_id: int) -> tuple[dict[str, Any], dict[str, bytes]]:
 
 def _keys(target: str) -> Callable[[Any, Callable[[str, Any], Any]], Any]:
     def remap(value, new_id):
-        return {str(new_id(target, int(k))) if str(k).isdigit() else k: v for k, v in (value or {}).items()}
+        return {str(new_id(target, int(k))) if str(k).isascii() and str(k).isdigit() else k: v for k, v in (value or {}).items()}
     return remap
 
 

@@ -102,7 +102,8 @@ def parse_rubric(text: str) -> dict[str, str]:
         if not line.strip():
             continue
         level, sep, meaning = line.partition(":")
-        if not sep or not level.strip().lstrip("-").isdigit() or not meaning.strip():
+        if not sep or not level.strip().lstrip("-").isascii() or not level.strip().lstrip("-").isdigit() \
+                or not meaning.strip():
             raise ValueError(number)
         levels[str(int(level.strip()))] = meaning.strip()
     return levels
@@ -114,7 +115,8 @@ def rubric_text(levels: dict[str, str]) -> str:
 
 def sorted_levels(levels: dict[str, str]) -> list[tuple[str, str]]:
     """Rubric levels in score order (10 after 9, not after 1)."""
-    return sorted((levels or {}).items(), key=lambda item: int(item[0]) if item[0].lstrip("-").isdigit() else 0)
+    return sorted((levels or {}).items(), key=lambda item: int(item[0]) if item[0].lstrip("-").isascii()
+                  and item[0].lstrip("-").isdigit() else 0)
 
 
 class _CriterionForm(BaseForm):

@@ -772,7 +772,7 @@ def import_sheets(actor: User | None, event: Event, judging_round: JudgingRound,
             errors.append((line, _("“%(email)s” is not a juror of this event.", email=row[0].strip()[:80])))
             continue
         team_cell = row[1].strip()
-        submission = (by_team_id.get(int(team_cell)) if team_cell.isdigit() and len(team_cell) < 10
+        submission = (by_team_id.get(int(team_cell)) if team_cell.isascii() and team_cell.isdigit() and len(team_cell) < 10
                       else by_team_name.get(team_name_key(team_cell)))
         if submission is None:
             errors.append((line, _("No project of this round for the team “%(team)s”.", team=team_cell[:80])))
@@ -789,7 +789,8 @@ def import_sheets(actor: User | None, event: Event, judging_round: JudgingRound,
         scores: dict[str, int] = {}
         for index, criterion in columns.items():
             cell = row[index].strip()
-            if not (cell.isdigit() or (cell.startswith("-") and cell[1:].isdigit())) or len(cell) > 6:
+            if not cell.isascii() or not (cell.isdigit() or (cell.startswith("-") and cell[1:].isdigit())) \
+                    or len(cell) > 6:
                 errors.append((line, _("“%(value)s” is not a whole number (%(name)s).", value=cell[:20],
                                        name=criterion_name(criterion, "en"))))
                 break

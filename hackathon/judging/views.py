@@ -18,7 +18,7 @@ from hackathon.errors import DomainError, NotAllowed, NotFound
 from hackathon.events.forms import to_local, to_utc
 from hackathon.events.models import Event
 from hackathon.extensions import csrf, db
-from hackathon.forms import EmptyForm
+from hackathon.forms import EmptyForm, posted_int
 from hackathon.judging import bp
 from hackathon.judging import scoring, services
 from hackathon.judging.forms import (ConflictForm, ImportForm, ScheduleForm, StandingConflictForm, UnlockForm, criterion_form, round_form, sheet_form,
@@ -211,11 +211,11 @@ def assignment(event: Event, round_id: int):
             pairs = set()
             added = f"{request.form.get('add_juror', '')}:{request.form.get('add_project', '')}"
             for value in request.form.getlist("pair") + [added]:
-                parts = value.split(":")
-                if len(parts) == 2 and all(p.isdigit() and len(p) < 10 for p in parts):
-                    pairs.add((int(parts[0]), int(parts[1])))
+                pair = tuple(posted_int(part) for part in value.split(":"))
+                if len(pair) == 2 and None not in pair:
+                    pairs.add(pair)
                     if value == added:
-                        reasons[(int(parts[0]), int(parts[1]))] = [("organiser",)]
+                        reasons[pair] = [("organiser",)]
         try:
             count = services.apply_assignment(current_user, event, judging_round, pairs, reasons)
         except DomainError as error:
@@ -242,11 +242,11 @@ def recuse(event: Event, round_id: int):
     judging_round = _round(event, round_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    pair = (request.form.get("pair") or "").split(":")
-    if len(pair) != 2 or not all(part.isdigit() and len(part) < 10 for part in pair):
+    pair = [posted_int(part) for part in (request.form.get("pair") or "").split(":")]
+    if len(pair) != 2 or None in pair:
         abort(404)
     try:
-        services.recuse_juror(current_user, event, judging_round, int(pair[0]), int(pair[1]),
+        services.recuse_juror(current_user, event, judging_round, pair[0], pair[1],
                               request.form.get("reason") or "", utcnow())
     except NotFound:
         abort(404)
@@ -339,7 +339,7 @@ def shortlist(event: Event, round_id: int):
     """The proposed top N with ties and close calls at the cut; the organiser confirms or changes it."""
     judging_round = _round(event, round_id)
     size_text = request.values.get("size") or str(judging_round.shortlist_size or 16)
-    size = int(size_text) if size_text.isdigit() and 0 < int(size_text) <= 1000 else 16
+    size = posted_int(size_text, max=1000) or 16
     quotas = _quotas(event, judging_round)
     board = services.round_board(judging_round)
     proposal = services.propose_shortlist(judging_round, size, quotas, board=board)
@@ -348,7 +348,7 @@ def shortlist(event: Event, round_id: int):
     if request.method == "POST" and request.form.get("action") == "save":
         if not form.validate_on_submit():
             abort(400)
-        chosen = [int(v) for v in request.form.getlist("project") if v.isdigit() and len(v) < 10]
+        chosen = [i for i in map(posted_int, request.form.getlist("project")) if i is not None]
         try:
             services.save_shortlist(current_user, event, judging_round, chosen, size=size, quotas=quotas,
                                     reason=(request.form.get("reason") or "")[:500])
@@ -373,8 +373,8 @@ def _quotas(event: Event, judging_round: JudgingRound) -> dict[int, int]:
         value = request.values.get(f"quota_{track.id}")
         if value is None:
             value = str(saved.get(track.id, ""))
-        if value.isdigit() and 0 < int(value) <= 1000:
-            quotas[track.id] = int(value)
+        if posted_int(value, max=1000):
+            quotas[track.id] = posted_int(value, max=1000)
     return quotas
 
 

@@ -17,7 +17,7 @@ from hackathon.events.models import Event
 from hackathon.extensions import db
 from hackathon.mentoring import assignment as services
 from hackathon.mentoring import bp
-from hackathon.forms import EmptyForm, options
+from hackathon.forms import EmptyForm, options, posted_int
 from hackathon.mentoring.assignment_forms import AssignForm, MentorProfileForm, ProposeForm
 from hackathon.mentoring.progress import settings_for
 from hackathon.permissions import can_assign_mentors, can_edit_own_mentor_profile, can_open_mentor_profile, event_route
@@ -36,9 +36,10 @@ def _mentor_id_arg() -> int | None:
     raw = request.args.get("mentor")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    mentor_id = posted_int(raw)
+    if mentor_id is None:
         abort(404)
-    return int(raw)
+    return mentor_id
 
 
 @bp.route("/events/<slug>/mentor-profile", methods=["GET", "POST"])
@@ -204,15 +205,15 @@ def apply(event: Event):
     for key, value in request.form.items(multi=True):
         if not key.startswith("slot-") or not value:
             continue
-        team_part = key[5:].split("-")[0]
-        if not team_part.isdigit() or not value.isdigit() or len(value) > 9 or len(team_part) > 9:
+        team_id, mentor_id = posted_int(key[5:].split("-")[0]), posted_int(value)
+        if team_id is None or mentor_id is None:
             abort(404)
-        pairs.append((int(team_part), int(value)))
+        pairs.append((team_id, mentor_id))
     for key, value in request.form.items(multi=True):
         if key.startswith("reason-"):
             team_part, _sep, mentor_part = key[7:].partition("-")
-            if team_part.isdigit() and mentor_part.isdigit():
-                reasons[(int(team_part), int(mentor_part))] = value.split("|")[:10]
+            if posted_int(team_part) is not None and posted_int(mentor_part) is not None:
+                reasons[(posted_int(team_part), posted_int(mentor_part))] = value.split("|")[:10]
     try:
         created = services.apply_proposal(current_user, event, pairs, reasons, keep_existing=keep)
     except NotFound:

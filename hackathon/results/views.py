@@ -13,7 +13,7 @@ from hackathon.errors import DomainError, NotFound
 from hackathon.events.forms import to_utc
 from hackathon.events.models import Event
 from hackathon.extensions import db
-from hackathon.forms import EmptyForm
+from hackathon.forms import EmptyForm, posted_int
 from hackathon.judging import services as judging
 from hackathon.permissions import can_manage_event, event_route
 from hackathon.results import bp, services
@@ -149,7 +149,7 @@ def decide_award(event: Event, award_id: int):
     form = DecideForm()
     if not form.validate_on_submit():
         abort(400)
-    chosen = [int(v) for v in request.form.getlist("project") if v.isdigit() and len(v) < 10]
+    chosen = [i for i in map(posted_int, request.form.getlist("project")) if i is not None]
     try:
         services.decide_award(current_user, event, award_id, chosen, form.reason.data or "")
     except NotFound:

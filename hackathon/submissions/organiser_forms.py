@@ -6,7 +6,7 @@ from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAre
 
 from hackathon.events.forms import LocalDateTimeField, MultiCheckboxField, to_utc
 from hackathon.events.models import Event
-from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, required
+from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, posted_int, required
 from hackathon.submissions.deadlines import SubmissionState
 from hackathon.submissions.models import REQUIRABLE_FIELDS, ExemptionKind
 from hackathon.submissions.organiser import MAX_GRACE_MINUTES, MAX_SCREENSHOTS, REASON_MAX, STATE_LABELS
@@ -36,7 +36,7 @@ def _chosen_track(form_field, event: Event) -> int | None:
     if not value or form_field.errors:
         return None
     known = {track.id for track in event.tracks}
-    return int(value) if value.isdigit() and int(value) in known else None
+    return posted_int(value) if posted_int(value) in known else None
 
 
 class SubmissionFilterForm(BaseForm):

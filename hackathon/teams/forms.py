@@ -9,7 +9,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitFi
 
 from hackathon.accounts.forms import KYRGYZSTAN_REGIONS, LANGUAGE_CHOICES
 from hackathon.events.models import Event
-from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, required
+from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, posted_int, required
 from hackathon.teams.models import TEAM_NAME_MAX
 from hackathon.teams.services import IDEA_MAX, MESSAGE_MAX, BoardFilters, ProposedTeam, clean_skills
 
@@ -123,8 +123,9 @@ def formation_form(team_count: int, people: list, names: list[str], assignment: 
 
 def posted_slots(formdata, *, limit: int) -> int | None:
     """How many team slots the posted proposal had (its team name fields), at most `limit`."""
-    numbers = [int(key[5:-5]) for key in formdata.keys()
-               if key.startswith("team_") and key.endswith("_name") and key[5:-5].isdigit() and len(key) < 20]
+    numbers = [number for number in (posted_int(key[5:-5]) for key in formdata.keys()
+                                     if key.startswith("team_") and key.endswith("_name") and len(key) < 20)
+               if number is not None]
     return min(max(numbers), max(limit, 1)) if numbers else None
 
 
@@ -133,10 +134,11 @@ def read_proposal(formdata, slots: int) -> list[ProposedTeam]:
     longer a candidate, is kept so that the service refuses the proposal with a clear message."""
     members: dict[int, list[int]] = {number: [] for number in range(1, slots + 1)}
     for key in formdata.keys():
-        if not (key.startswith("person_") and key[7:].isdigit() and len(key) < 20):
+        person = posted_int(key[7:]) if key.startswith("person_") else None
+        if person is None:
             continue
         for value in formdata.getlist(key):
-            if value.isdigit() and int(value) in members:
-                members[int(value)].append(int(key[7:]))
+            if posted_int(value) in members:
+                members[posted_int(value)].append(person)
     return [ProposedTeam(name=formdata.get(f"team_{number}_name", ""), user_ids=tuple(user_ids))
             for number, user_ids in members.items()]

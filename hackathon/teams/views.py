@@ -24,7 +24,7 @@ from hackathon.errors import DomainError, InvalidToken, NotAllowed, NotFound
 from hackathon.events.models import Event
 from hackathon.events.phases import applications_open
 from hackathon.extensions import db
-from hackathon.forms import EmptyForm
+from hackathon.forms import EmptyForm, posted_int
 from hackathon.permissions import (can_change_team_membership, can_form_teams, can_lead_team, can_view_team_board,
                                    event_route, team_standing)
 from hackathon.teams import bp, services
@@ -422,7 +422,7 @@ def formation(event: Event):
     left_out = []
     for person in people:
         value = form[f"person_{person.user_id}"].data
-        number = int(value) if value and value.isdigit() and 1 <= int(value) <= slots else None
+        number = posted_int(value, max=slots)
         (groups[number] if number else left_out).append(person)
     settings = services.application_settings(event)
     return render_template(
