@@ -397,33 +397,35 @@ def submission_settings(event: Event, **values):
 
 def create_submission(team: Team, *, status: str = "submitted", title: str | None = None, tagline: str = "",
                       description: str = "", by: User | None = None, versions: int = 2, now: datetime | None = None,
-                      show_in_gallery: bool = True, technologies: list[str] | None = None, **values):
-    """A team's project with `versions` saved versions (the last one submits it when `status` is submitted), as
-    the editing service records them."""
+                      show_in_gallery: bool = True, technologies: list[str] | None = None,
+                      files: Iterable[str] = (), submitted_at: datetime | None = None, **values):
+    """A team's project with `versions` saved versions, as the editing service records them: the first holds the
+    title, the last every field, the `files` attached (kinds: deck, screenshot) and, when `status` is submitted,
+    submits it (at `submitted_at`, default the last version's time)."""
     from hackathon.submissions import core
     from hackathon.submissions.models import Submission, SubmissionStatus
 
     now = now or utcnow()
+    versions = max(versions, 1)
     author = by or db.session.get(User, team.captain_id)
     submission = Submission(event_id=team.event_id, team_id=team.id, track_id=team.track_id,
                             title=title or team.name, credited_user_ids=[m.user_id for m in team.members],
                             show_in_gallery=show_in_gallery, technologies=technologies or ["Python"])
     db.session.add(submission)
     db.session.flush()
-    start = now - timedelta(hours=versions + 1)
-    core.record_version(submission, author, "saved", start)
-    submission.tagline, submission.description = tagline, description
-    for key, value in values.items():
-        setattr(submission, key, value)
-    for number in range(2, versions + 1):
-        last = number == versions and status == "submitted"
+    for number in range(1, versions + 1):
+        at = now - timedelta(hours=versions - number + 1)
+        last = number == versions
         if last:
-            submission.status = SubmissionStatus.submitted
-            submission.first_submitted_at = submission.submitted_at = start + timedelta(hours=number)
-        core.record_version(submission, author, "submitted" if last else "saved", start + timedelta(hours=number))
-    if status == "submitted" and versions < 2:
-        submission.status = SubmissionStatus.submitted
-        submission.first_submitted_at = submission.submitted_at = start
+            submission.tagline, submission.description = tagline, description
+            for key, value in values.items():
+                setattr(submission, key, value)
+            for kind in files:
+                attach_file(submission, kind, by=author)
+            if status == "submitted":
+                submission.status = SubmissionStatus.submitted
+                submission.first_submitted_at = submission.submitted_at = submitted_at or at
+        core.record_version(submission, author, "submitted" if last and status == "submitted" else "saved", at)
     db.session.commit()
     return submission
 

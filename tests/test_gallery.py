@@ -13,9 +13,8 @@ from hackathon.applications.models import ApplicationStatus
 from hackathon.database import utcnow
 from hackathon.events.models import Event
 from hackathon.extensions import db
-from hackathon.submissions import core
-from hackathon.submissions.models import Attachment, AttachmentKind, Submission, SubmissionStatus
-from hackathon.submissions.storage import get_storage, new_key
+from hackathon.submissions.models import Attachment, Submission, SubmissionStatus
+from tests import factories
 from tests.submissions_support import (XSS, add_team, client_for, counting_queries, files_dir,  # noqa: F401
                                        png_bytes, reset_caches, statuses, subs, text, walk)
 
@@ -25,23 +24,10 @@ GALLERY = "/events/hack/gallery"
 def project(event, team, *, title="Water map", status=SubmissionStatus.submitted, show=True, track=None,
             screenshot=False, **values) -> Submission:
     """A submission with one saved version (what the jurors judge), optionally with a stored screenshot."""
-    submission = Submission(event_id=event.id, team_id=team.id, title=title, status=status, show_in_gallery=show,
-                            track_id=track.id if track else None,
-                            submitted_at=utcnow() - timedelta(hours=1) if status == SubmissionStatus.submitted
-                            else None, credited_user_ids=[member.user_id for member in team.members], **values)
-    db.session.add(submission)
-    db.session.flush()
-    if screenshot:
-        data = png_bytes()
-        key = new_key()
-        get_storage().save(key, data)
-        db.session.add(Attachment(submission_id=submission.id, kind=AttachmentKind.screenshot, storage_key=key,
-                                  display_name="map.png", content_type="image/png", size=len(data),
-                                  sha256=secrets.token_hex(32), width=40, height=30))
-        db.session.flush()
-    core.record_version(submission, None, "submitted", utcnow())
-    db.session.commit()
-    return submission
+    return factories.create_submission(team, status=status.value, title=title, show_in_gallery=show, versions=1,
+                                       files=["screenshot"] if screenshot else [],
+                                       track_id=track.id if track else None,
+                                       submitted_at=utcnow() - timedelta(hours=1), **values)
 
 
 def open_gallery(subs, when=None) -> None:
