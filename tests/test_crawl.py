@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
@@ -48,6 +49,17 @@ MARKER = re.compile(r'<i[ /]data-x="([a-z0-9-]+)">')
 # The same marker escaped (as it must appear), or percent-encoded in a link: proof that the field was shown.
 ESCAPED = re.compile(r'(?:&lt;|%3C)i(?: |/|%20|%2F)data-x=(?:&#34;|&quot;|&#x22;|%22|")([a-z0-9-]+)', re.I)
 HUGE_IDS = ("2147483648", "99999999999999999999")
+# Every query parameter a view reads (filters, paging, comparisons, formats), sent with hostile values to every
+# event page: text with a marker (reflected?), a number beyond any column, negative numbers with CSV asked for.
+QUERY_NAMES = ("show", "skill", "background", "region", "language", "page", "state", "track", "a", "b", "matching",
+               "q", "status", "kind", "age", "sort", "format", "mentor", "next", "challenge_id", "from", "to")
+QUERIES = {
+    "marker": dict.fromkeys(QUERY_NAMES, '<i data-x="query-param">'),
+    "huge": dict.fromkeys(QUERY_NAMES, "99999999999999999999"),
+    "negative": dict.fromkeys(QUERY_NAMES, "-1") | {"format": "csv", "page": "0"},
+}
+QUERY_EVENTS = ("develop-my-community-2021", "crawl-published", "crawl-judging")
+QUERY_VISITORS = ("organiser", "team_a")
 NOT_FOUND_URLS = ("/nope", "/api/v1/nope", "/api/v1/events/nonexistent", "/api/v1/events/nonexistent/rounds",
                   "/events/nonexistent/", "/events/nonexistent/results")
 
@@ -504,6 +516,20 @@ def _crawl(app, events: list[SimpleNamespace], visitors_of: dict[str, dict[str, 
                     response, error = _request(client, url)
                     _record(visits, rule, url, visitor, e.slug, response, error, shown)
                     visits[-1].values = values
+    # Hostile query strings on every event page of the richest events.
+    for e in events:
+        if e.slug not in QUERY_EVENTS:
+            continue
+        other = events[(events.index(e) + 1) % len(events)]
+        for rule in event_rules:
+            variants = _variants(rule, e, other, links)
+            if variants is None:
+                continue
+            for name, query in QUERIES.items():
+                url = _build(app, rule, variants[0]) + "?" + urlencode(query)
+                for visitor in QUERY_VISITORS:
+                    response, error = _request(client_for(visitors_of[e.slug][visitor]), url)
+                    _record(visits, rule, url, f"{visitor} (query {name})", e.slug, response, error, shown)
     # An invalid API token on every API rule, and absurd ids in every id of every rule (as a site admin).
     admin = visitors_of[first.slug]["admin"]
     anonymous = app.test_client()
