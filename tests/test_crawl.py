@@ -352,6 +352,7 @@ class Visit:
     error: str = ""
     seconds: float = 0.0
     values: dict = field(default_factory=dict)
+    shown: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -463,7 +464,8 @@ def _record(visits, rule, url, visitor, slug, response, error, shown: set):
     if content_type.startswith("text/html"):
         body = response.get_data(as_text=True)
         visit.leaks = sorted(set(MARKER.findall(body)))
-        shown.update(ESCAPED.findall(body))
+        visit.shown = sorted(set(ESCAPED.findall(body)))
+        shown.update(visit.shown)
     if response.status_code >= 500:
         visit.error = response.get_data(as_text=True)[-300:]
     visit.seconds = _request.seconds
@@ -672,6 +674,18 @@ def test_a_team_never_reads_the_other_teams_objects(house):
              and any(v.values.get(arg) == value for arg, value in
                      house.owned[v.event]["team_b" if v.visitor == "team_a" else "team_a"].items())]
     assert wrong == [], _summary(wrong)
+
+
+# Notes meant for some people only: who may see each (by kind of visitor; the author is among them).
+PRIVATE = {"juror-private-note": {"juror", "organiser", "admin"},
+           "mentor-private-note": {"mentor", "organiser", "admin"},
+           "rating-note": {"reviewer", "organiser", "admin"}}
+
+
+def test_private_notes_reach_only_their_readers(house):
+    wrong = sorted({(name, v.visitor, v.rule) for v in house.visits for name in v.shown
+                    if name in PRIVATE and v.visitor.split(" ")[0] not in PRIVATE[name]})
+    assert wrong == [], wrong
 
 
 # --- which texts carry a marker ------------------------------------------------------------------------------------
