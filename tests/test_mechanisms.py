@@ -170,6 +170,28 @@ def test_a_track_name_in_the_mentor_profile_choices_is_escaped(planted, client_f
     assert_escaped(page.get_data(as_text=True), BOLD)
 
 
+def test_question_labels_options_and_help_in_the_application_form_are_escaped(client, make_event, make_user,
+                                                                               grant, login):
+    from hackathon.applications.models import ApplicationQuestion, QuestionKind
+
+    event = make_event("asks", languages=["en"])
+    db.session.add(ApplicationQuestion(event_id=event.id, position=0, kind=QuestionKind("single_choice"),
+                                       required=True, label={"en": BOLD}, help_text={"en": IMG},
+                                       options=[{"value": "a", "label": {"en": BOLD}}]))
+    db.session.commit()
+    organiser = make_user()
+    grant(organiser, event, Role.organiser)
+    login(client, make_user())
+    assert client.post("/events/asks/apply", data={}).status_code == 302
+    page = client.get("/events/asks/application").get_data(as_text=True)
+    assert_escaped(page, BOLD)
+    assert_escaped(page, IMG)
+    client.post("/logout")
+    login(client, organiser)
+    page = client.get("/events/asks/form").get_data(as_text=True)
+    assert_escaped(page, BOLD)
+
+
 def test_our_own_text_in_a_lazy_description_is_shown(client, make_user, login):
     """The event form's hint names the address /events/<short-name>/; it was swallowed as an unknown tag."""
     login(client, make_user(admin=True))
