@@ -380,7 +380,7 @@ def _fill(rule, arg: str, e: SimpleNamespace, links: dict) -> list[str] | None:
         ("teams.join", "code"): e.join_codes,
         ("accounts.confirm_email", "token"): [links["confirm"], "garbage"],
         ("accounts.reset_password", "token"): [links["reset"], "garbage"],
-        ("events.accept_invitation", "token"): [e.invitation_link or "/invitations/garbage"],
+        ("events.accept_invitation", "token"): [links["invitation"], "garbage"],
         ("teams.email_invitation", "token"): [e.team_invitation_link or "/x/garbage"],
         ("applications.edit_mail_template", "key"): ["accepted", "nope"],
         ("applications.edit_mail_template", "locale"): ["en", "xx"],
@@ -582,7 +582,7 @@ def house(_app):
             people = _people()
             events = [_fill_event(slug, phase, publish, people, now) for slug, phase, publish in FACTORY_PHASES]
             demo = [_demo_ids(slug) for slug in ("develop-my-community-2021", "develop-my-community-2027")]
-            links = _mails_outside_events(people, events)
+            links = _mails_outside_events(people, events) | {"invitation": events[1].invitation_link}
             visitors_of = {e.slug: {kind: (None if kind == "anonymous" else people[kind]) for kind in VISITORS}
                            for e in events}
             visitors_of.update({e.slug: _demo_visitors(e.slug, people, e) for e in demo})
@@ -651,6 +651,17 @@ def test_files_and_data_are_not_served_as_html(house):
     wrong = [v for v in house.visits if v.status == 200 and data.search(v.url.split("?")[0])
              and v.content_type.startswith("text/html")]
     assert wrong == [], _summary(wrong)
+
+
+# Rules whose every answer is a redirect: a confirmation link, and "my feedback" (to the team's feedback page).
+REDIRECT_ONLY = {"/confirm/<token>", "/events/<slug>/results/feedback"}
+
+
+def test_every_rule_showed_a_page_to_someone(house):
+    """The crawl's ids are right: every rule answered 200 at least once (else its URLs are all refused)."""
+    rules = {v.rule for v in house.visits if v.endpoint}
+    answered = {v.rule for v in house.visits if v.status == 200}
+    assert sorted(rules - answered - REDIRECT_ONLY) == []
 
 
 def test_every_kind_of_visitor_saw_pages(house):
