@@ -88,17 +88,18 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from hackathon.accounts.models import User
-
     @login_manager.user_loader
     def load_user(user_key: str):
-        user_id, _, version = user_key.partition(":")
-        if not user_key.isascii() or not user_id.isdigit() or not version.isdigit() or int(user_id) > MAX_ID:
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or user.session_version != int(version) or not user.is_active:
-            return None  # the password changed since: this session is over
-        return user
+        # "<user id>:<session key>": a session that ended (signed out on that device) or expired is anonymous.
+        from hackathon.accounts.services import user_for_session_key
+
+        return user_for_session_key(user_key)
+
+    from flask_login import user_logged_in
+
+    from hackathon.accounts.views import start_device_session
+
+    user_logged_in.connect(start_device_session, app)  # every sign-in, whichever page signs in
 
     @login_manager.request_loader
     def load_user_from_token(req):

@@ -12,6 +12,15 @@ from hackathon.errors import DomainError
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage personal API tokens.")
 outbox_cli = AppGroup("outbox", help="Send queued mail.")
+accounts_cli = AppGroup("accounts", help="Look after accounts' signed-in sessions.")
+
+
+@accounts_cli.command("prune-sessions")
+def prune_sessions_command() -> None:
+    """Delete sessions that ended or expired more than 30 days ago (run it daily, e.g. from cron)."""
+    from hackathon.accounts.services import prune_sessions
+
+    click.echo(f"Deleted {prune_sessions()} old sessions.")
 
 
 @users_cli.command("create-admin")
@@ -85,6 +94,7 @@ def demo_command(force: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(demo_command)

@@ -1,5 +1,5 @@
 """Every domain's models, imported so that Alembic and `flask shell` see them all."""
-from hackathon.accounts.models import ApiToken, Background, Gender, User  # noqa: F401
+from hackathon.accounts.models import ApiToken, Background, Gender, User, UserSession  # noqa: F401
 from hackathon.applications.models import (Application, ApplicationQuestion, ApplicationRating,  # noqa: F401
                                            ApplicationSettings, MailTemplate)
 from hackathon.audit import AuditEntry  # noqa: F401

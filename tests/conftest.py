@@ -13,13 +13,20 @@ from sqlalchemy import select, text
 
 from hackathon import create_app
 from hackathon.accounts.models import User
-from hackathon.accounts.services import hash_password
+from hackathon.accounts.services import hash_password, start_session
 from hackathon.database import utcnow
 from hackathon.events.models import Event, EventRole, Role
 from hackathon.extensions import db, limiter
 from hackathon.mail import OutboxMessage
 
 PASSWORD = "correct horse battery"
+
+
+def session_user_id(user: User, *, remembered: bool = False) -> str:
+    """What /login puts in the session for `user` ("<id>:<session key>" of a new device session), without
+    paying for a password hash: for `session["_user_id"] = session_user_id(user)` in sign-in helpers."""
+    start_session(user, remembered=remembered)
+    return user.get_id()
 
 
 def pytest_addoption(parser):

@@ -16,10 +16,11 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from flask_babel import force_locale, gettext
 from itsdangerous.timed import TimestampSigner
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
 
 from hackathon import create_app
-from hackathon.accounts.models import ApiToken, Background, Gender, User
+from hackathon.accounts.models import ApiToken, Background, Gender, User, UserSession
 from hackathon.database import MAX_ID
 from hackathon.events.models import Role
 from hackathon.extensions import db, limiter
@@ -69,6 +70,11 @@ def register(client, *, name: str = "Ada Lovelace", email: str = "ada@example.or
 def user_with(email: str) -> User | None:
     db.session.expire_all()
     return db.session.scalar(select(User).where(User.email == email))
+
+
+def sessions_of(user: User) -> list[UserSession]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id)))
 
 
 def user_count() -> int:
@@ -491,7 +497,7 @@ def test_logout_ends_the_session_and_the_remember_cookie(client, make_user, logi
     login(client, make_user(), remember="y")
     response = client.post("/logout")
     assert redirect_path(response) == "/"
-    assert "You are signed out on all your devices." in text(client.get("/"))
+    assert "You are signed out." in text(client.get("/"))
     assert not signed_in(client)
     assert client.get_cookie("remember_token", domain="hackathon.test") is None
 
@@ -651,7 +657,8 @@ def test_change_password_keeps_this_session_and_ends_the_others(client, new_clie
     assert signed_in(client)
     assert not signed_in(phone)
     assert not signed_in(old_laptop)
-    assert user_with("ada@example.org").session_version == 2
+    assert [(row.remembered, row.ended_at is None) for row in sessions_of(user)] == [
+        (False, True), (False, False), (True, False)]
     [mail] = outbox()
     assert (mail.to_address, mail.template) == ("ada@example.org", "password_changed")
     login(new_client(), user, NEW_PASSWORD)
@@ -769,6 +776,169 @@ def test_sign_out_everywhere_else_needs_the_form_token(app, client, new_client, 
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert signed_in(client) and not signed_in(phone)
+
+
+# --- Sessions per device --------------------------------------------------------------------------------------
+
+PHONE_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "Chrome/124.0.0.0 Mobile Safari/537.36")
+LAPTOP_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"
+
+
+def sign_in_on_device(client, user: User, agent: str, address: str, **extra) -> None:
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, **extra},
+                           headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": address})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_signing_out_on_one_device_keeps_the_others_signed_in(client, new_client, make_user, login):
+    """A juror signing out of the laptop keeps the phone (issue 11 defect 8's follow-up)."""
+    user = make_user("ada@example.org")
+    phone = new_client()
+    login(client, user, remember="y")
+    login(phone, user, remember="y")
+    copied = cookies_of(client)
+    client.post("/logout")
+    assert not signed_in(client)
+    assert signed_in(phone)
+    phone.delete_cookie("session", domain="hackathon.test")
+    assert signed_in(phone)  # the phone's "remember me" too
+    assert not signed_in(replayed(new_client, copied, "session"))
+    assert not signed_in(replayed(new_client, copied, "remember_token"))
+    assert not signed_in(replayed(new_client, copied))
+    assert [row.ended_at is not None for row in sessions_of(user)] == [True, False]
+
+
+def test_each_sign_in_is_a_session_of_its_own_and_only_its_key_hash_is_stored(client, make_user, login):
+    user = make_user()
+    login(client, user, remember="y")
+    with client.session_transaction() as session:
+        user_id, _, key = session["_user_id"].partition(":")
+    [row] = sessions_of(user)
+    assert (int(user_id), row.remembered, row.ended_at) == (user.id, True, None)
+    assert len(key) >= 40 and row.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in row.key_hash
+    assert row.expires_at - row.created_at == client.application.config["REMEMBER_COOKIE_DURATION"]
+
+
+def test_the_profile_lists_each_signed_in_device(client, new_client, make_user):
+    user = make_user("ada@example.org")
+    laptop = new_client()
+    sign_in_on_device(client, user, PHONE_AGENT, "203.0.113.7")
+    sign_in_on_device(laptop, user, LAPTOP_AGENT, "2001:db8:1234:5678::9")
+    page = text(client.get("/account"))
+    rows = re.findall(r"<tr>\s*<td>(.*?)</tr>", page, re.S)
+    assert len(rows) == 2
+    phone_row = next(row for row in rows if "Chrome on Android" in row)
+    laptop_row = next(row for row in rows if "Firefox on Windows" in row)
+    assert "203.0.113.0/24" in phone_row and "(this device)" in phone_row
+    assert "2001:db8:1234::/48" in laptop_row and "(this device)" not in laptop_row
+    assert "203.0.113.7" not in page  # the network, never the address
+    [phone_session, laptop_session] = sessions_of(user)
+    assert f'action="/account/sessions/{laptop_session.id}/end"' in laptop_row
+    assert f'action="/account/sessions/{phone_session.id}/end"' in phone_row
+    assert "(this device)" in text(laptop.get("/account")).split("Firefox on Windows", 1)[1].split("</tr>")[0]
+
+
+def test_signing_out_another_device_from_the_profile(client, new_client, make_user, login):
+    user = make_user("ada@example.org")
+    phone = new_client()
+    login(client, user)
+    login(phone, user, remember="y")
+    copied = cookies_of(phone)
+    [_mine, phones] = sessions_of(user)
+    response = client.post(f"/account/sessions/{phones.id}/end")
+    assert redirect_path(response) == "/account"
+    page = text(client.get("/account"))
+    assert "That device is signed out." in page and f"/account/sessions/{phones.id}/end" not in page
+    assert signed_in(client)
+    assert not signed_in(phone)
+    assert not signed_in(replayed(new_client, copied, "remember_token"))
+
+
+def test_signing_out_this_device_from_the_profile_signs_this_browser_out(client, new_client, make_user, login):
+    user = make_user()
+    phone = new_client()
+    login(client, user, remember="y")
+    login(phone, user)
+    [mine, _phones] = sessions_of(user)
+    assert redirect_path(client.post(f"/account/sessions/{mine.id}/end")) == "/"
+    assert "You are signed out." in text(client.get("/"))
+    assert not signed_in(client) and signed_in(phone)
+    assert client.get_cookie("remember_token", domain="hackathon.test") is None
+
+
+def test_ending_another_persons_session_is_not_found(client, new_client, make_user, login):
+    ada, grace = make_user("ada@example.org"), make_user("grace@example.org")
+    graces_phone = new_client()
+    login(graces_phone, grace)
+    login(client, ada)
+    [graces] = sessions_of(grace)
+    assert client.post(f"/account/sessions/{graces.id}/end").status_code == 404
+    assert signed_in(graces_phone)
+    assert f"/account/sessions/{graces.id}/end" not in text(client.get("/account"))
+
+
+@pytest.mark.parametrize("session_id", [0, 999, MAX_ID, MAX_ID + 1, 10**30, -1])
+def test_session_ids_out_of_range_or_unknown_are_not_found(client, make_user, login, session_id):
+    login(client, make_user())
+    assert client.post(f"/account/sessions/{session_id}/end").status_code == 404
+    assert signed_in(client)
+
+
+def test_ending_a_session_is_post_only_and_needs_sign_in_and_the_form_token(app, client, new_client, make_user,
+                                                                          login):
+    user = make_user()
+    phone = new_client()
+    login(phone, user)
+    [phones] = sessions_of(user)
+    url = f"/account/sessions/{phones.id}/end"
+    assert redirect_path(client.post(url)).startswith("/login")
+    login(client, user)
+    assert client.get(url).status_code == 405
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post(url).status_code == 400
+        assert signed_in(phone)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_a_session_ended_on_the_server_signs_nobody_in(client, make_user, login):
+    user = make_user()
+    login(client, user, remember="y")
+    db.session.execute(update(UserSession).values(ended_at=func.now()))
+    db.session.commit()
+    assert not signed_in(client)
+
+
+def test_a_deleted_session_row_signs_nobody_in(client, make_user, login):
+    login(client, make_user(), remember="y")
+    db.session.execute(UserSession.__table__.delete())
+    db.session.commit()
+    assert not signed_in(client)
+
+
+def test_the_profile_makes_as_many_queries_with_one_device_as_with_five(client, new_client, make_user, login):
+    user = make_user()
+    login(client, user)
+
+    def queries() -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa_event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/account").status_code == 200
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    one = queries()
+    for _ in range(4):
+        login(new_client(), user)
+    assert len(sessions_of(user)) == 5
+    assert queries() == one
+    assert one <= 4  # the session and its user in one query, the sessions listed in one
 
 
 # --- Profile --------------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from itsdangerous.timed import TimestampSigner
 from sqlalchemy import func, select
 
 from hackathon.accounts import services
-from hackathon.accounts.models import ApiToken, User
+from hackathon.accounts.devices import address_prefix, describe_user_agent
+from hackathon.accounts.models import ApiToken, User, UserSession
 from hackathon.accounts.services import (EmailNotConfirmed, InvalidEmail, SignInFailed, WeakPassword,
                                          authenticate, change_password, common_passwords, confirm_email,
                                          confirmation_token, create_admin, create_api_token, hash_password,
@@ -48,6 +49,14 @@ def clock(monkeypatch):
 def reload(user: User) -> User:
     db.session.expire_all()
     return db.session.get(User, user.id)
+
+
+def open_sessions(user: User) -> list[int]:
+    """Ids of the account's sessions not ended."""
+    db.session.expire_all()
+    return list(db.session.scalars(
+        select(UserSession.id).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.id)))
 
 
 def user_count() -> int:
@@ -379,13 +388,15 @@ def test_reset_request_mails_only_active_accounts(make_user, outbox, email):
 
 def test_reset_password_sets_the_password_confirms_and_ends_sessions(make_user, outbox):
     user = make_user("ada@example.org", confirmed=False, locale="ru")
+    services.start_session(user)
+    services.start_session(user, remembered=True)
     request_password_reset("ada@example.org", locale="en")
     assert outbox()[0].locale == "ru"
     reset_password(reset_token_from(outbox), NEW_PASSWORD, now=NOW)
     user = reload(user)
     assert verify_password(user, NEW_PASSWORD) and not verify_password(user, PASSWORD)
     assert user.email_confirmed_at == NOW
-    assert user.session_version == 2
+    assert open_sessions(user) == []
     assert [(m.template, m.locale) for m in outbox()] == [("reset_password", "ru"), ("password_changed", "ru")]
 
 
@@ -401,12 +412,13 @@ def test_reset_password_revokes_the_api_tokens_and_says_how_many(make_user, outb
     assert all(token.revoked_at is not None for token in db.session.scalars(select(ApiToken)))
 
 
-def test_end_sessions_moves_the_generation_on(make_user):
-    user = make_user()
-    before = user.get_id()
-    services.end_sessions(user)
-    user = reload(user)
-    assert (before, user.get_id()) == (f"{user.id}:1", f"{user.id}:2")
+def test_end_other_sessions_keeps_the_one_given(make_user):
+    user, other = make_user(), make_user()
+    laptop, phone, tablet = (services.start_session(user) for _ in range(3))
+    theirs = services.start_session(other)
+    assert services.end_other_sessions(user, phone) == 2
+    assert open_sessions(user) == [phone.id] and open_sessions(other) == [theirs.id]
+
 
 def test_reset_password_keeps_an_earlier_confirmation(make_user, outbox):
     user = make_user("ada@example.org")
@@ -418,35 +430,38 @@ def test_reset_password_keeps_an_earlier_confirmation(make_user, outbox):
 
 def test_reset_password_refuses_a_weak_password_and_changes_nothing(make_user, outbox):
     user = make_user("ada@example.org", confirmed=False)
+    kept = services.start_session(user).id
     request_password_reset("ada@example.org", locale="en")
     token = reset_token_from(outbox)
     with pytest.raises(WeakPassword):
         reset_password(token, "qwertyuiop")
     db.session.rollback()
     user = reload(user)
-    assert verify_password(user, PASSWORD) and not user.is_confirmed and user.session_version == 1
+    assert verify_password(user, PASSWORD) and not user.is_confirmed and open_sessions(user) == [kept]
     assert user_for_reset_token(token) == user
     assert [m.template for m in outbox()] == ["reset_password"]
 
 
 def test_change_password(make_user, outbox):
     user = make_user("ada@example.org")
+    services.start_session(user)
     change_password(user, PASSWORD, NEW_PASSWORD)
     user = reload(user)
     assert verify_password(user, NEW_PASSWORD)
     assert user.password_hash.startswith("$argon2id$")
-    assert user.session_version == 2
+    assert open_sessions(user) == []  # none kept unless named
     assert [(m.to_address, m.template) for m in outbox()] == [("ada@example.org", "password_changed")]
 
 
 def test_change_password_needs_the_current_password(make_user, outbox):
     user = make_user("ada@example.org")
+    kept = services.start_session(user).id
     with pytest.raises(DomainError) as error:
         change_password(user, "not my password", NEW_PASSWORD)
     assert not isinstance(error.value, WeakPassword)
     assert error.value.message == "Your current password is not correct."
     user = reload(user)
-    assert verify_password(user, PASSWORD) and user.session_version == 1 and outbox() == []
+    assert verify_password(user, PASSWORD) and open_sessions(user) == [kept] and outbox() == []
 
 
 def test_change_password_refuses_a_weak_new_password(make_user, outbox):
@@ -457,12 +472,154 @@ def test_change_password_refuses_a_weak_new_password(make_user, outbox):
     assert verify_password(reload(user), PASSWORD) and outbox() == []
 
 
-def test_changed_session_version_ends_older_sessions(make_user):
+def test_change_password_keeps_this_session_under_a_new_key_and_ends_the_others(make_user):
     user = make_user()
-    old_id = user.get_id()
-    assert old_id == f"{user.id}:1"
-    change_password(user, PASSWORD, NEW_PASSWORD)
-    assert reload(user).get_id() == f"{user.id}:2"
+    this, other = services.start_session(user), services.start_session(user)
+    services.start_session(user)
+    old_id = user.get_id()  # the last one started
+    this = db.session.get(UserSession, this.id)
+    user.current_session, user.session_key = this, None
+    old_hash = this.key_hash
+    change_password(user, PASSWORD, NEW_PASSWORD, keep=this)
+    assert open_sessions(user) == [this.id]
+    assert this.key_hash != old_hash and user.current_session is this
+    assert services.user_for_session_key(user.get_id()).id == user.id
+    assert services.user_for_session_key(old_id) is None and other.id not in open_sessions(user)
+
+
+# --- Sessions per device ----------------------------------------------------------------------------------------
+
+
+def key_of(user: User) -> str:
+    return user.get_id()
+
+
+def test_a_started_session_signs_in_with_its_key_only(app, make_user):
+    user, other = make_user(), make_user()
+    row = services.start_session(user, user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) "
+                                 "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+                                 address="198.51.100.23", now=NOW)
+    user_key = user.get_id()
+    user_id, _, key = user_key.partition(":")
+    assert (int(user_id), row.browser, row.platform, row.address_prefix, row.remembered) == (
+        user.id, "Safari", "iPhone", "198.51.100.0/24", False)
+    assert row.key_hash == hashlib.sha256(key.encode()).hexdigest() and key not in row.key_hash
+    assert services.user_for_session_key(user_key, now=NOW).current_session.id == row.id
+    for forged in (f"{other.id}:{key}", f"{user.id}:{key[:-1]}", f"{user.id}:", f"{user.id}:1", f"{user.id}",
+                   "", ":", f"x:{key}", f"{2**31}:{key}", f"{user.id}:{'k' * 101}", f"-1:{key}",
+                   f"\u0661:{key}", f"{user.id}:{key}\u00e9", f"\u00b2:{key}"):
+        assert services.user_for_session_key(forged, now=NOW) is None, forged
+
+
+def test_a_user_without_a_started_session_has_no_usable_id(make_user):
+    user = make_user()
+    assert user.get_id() == f"{user.id}:" and services.user_for_session_key(user.get_id()) is None
+
+
+@pytest.mark.parametrize("remembered, lasts", [(False, timedelta(days=14)), (True, timedelta(days=30))])
+def test_sessions_end_after_their_lifetime(app, make_user, remembered, lasts):
+    user = make_user()
+    services.start_session(user, remembered=remembered, now=NOW)
+    user_key = key_of(user)
+    assert services.user_for_session_key(user_key, now=NOW + lasts - timedelta(seconds=1)) is not None
+    assert services.user_for_session_key(user_key, now=NOW + lasts) is None
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(days=14)
+    assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=30)
+
+
+def test_an_ended_session_or_an_inactive_account_signs_nobody_in(make_user):
+    user = make_user()
+    row = services.start_session(user, now=NOW)
+    user_key = key_of(user)
+    services.end_session(row, now=NOW)
+    assert services.user_for_session_key(user_key, now=NOW) is None
+    other = make_user(is_active_account=False)
+    services.start_session(other, now=NOW)
+    assert services.user_for_session_key(key_of(other), now=NOW) is None
+
+
+def test_last_seen_moves_at_most_every_five_minutes_without_committing_the_request(make_user):
+    user = make_user()
+    row_id = services.start_session(user, now=NOW).id
+    user_key = key_of(user)
+    services.user_for_session_key(user_key, now=NOW + timedelta(minutes=4, seconds=59))
+    db.session.expire_all()
+    assert db.session.get(UserSession, row_id).last_seen_at == NOW
+    user = reload(user)
+    user.name = "Not committed"
+    loaded = services.user_for_session_key(user_key, now=NOW + timedelta(minutes=5))
+    assert loaded.current_session.last_seen_at == NOW + timedelta(minutes=5)
+    assert loaded.name == "Not committed"  # the request's own changes are neither flushed, committed nor expired
+    db.session.rollback()
+    assert db.session.get(UserSession, row_id).last_seen_at == NOW + timedelta(minutes=5)
+    assert reload(user).name != "Not committed"
+
+
+def test_ending_another_persons_session_is_not_found(make_user):
+    user, other = make_user(), make_user()
+    theirs = services.start_session(other)
+    with pytest.raises(NotFound):
+        services.end_session_of(user, theirs.id)
+    with pytest.raises(NotFound):
+        services.end_session_of(user, 12345)
+    assert open_sessions(other) == [theirs.id]
+
+
+def test_prune_deletes_sessions_ended_or_expired_a_month_ago(make_user, runner):
+    user = make_user()
+    kept = services.start_session(user, remembered=True, now=NOW - timedelta(days=20))
+    recent_ended = services.start_session(user, now=NOW - timedelta(days=2))
+    services.end_session(recent_ended, now=NOW - timedelta(days=1))
+    old_ended = services.start_session(user, now=NOW - timedelta(days=60))
+    services.end_session(old_ended, now=NOW - timedelta(days=59))
+    services.start_session(user, now=NOW - timedelta(days=60))  # expired 46 days ago
+    assert services.prune_sessions(now=NOW) == 2
+    assert set(db.session.scalars(select(UserSession.id))) == {recent_ended.id, kept.id}
+    result = runner.invoke(args=["accounts", "prune-sessions"])
+    # Run today, long after NOW: the two left ended or expired more than a month ago as well.
+    assert result.exit_code == 0 and "Deleted 2 old sessions." in result.output
+    assert db.session.scalar(select(func.count()).select_from(UserSession)) == 0
+
+
+def test_signing_in_prunes_the_persons_own_old_sessions(make_user):
+    user, other = make_user(), make_user()
+    services.end_session(services.start_session(user, now=NOW - timedelta(days=90)), now=NOW - timedelta(days=90))
+    services.end_session(services.start_session(other, now=NOW - timedelta(days=90)), now=NOW - timedelta(days=90))
+    services.start_session(user, now=NOW)
+    assert db.session.scalar(select(func.count()).select_from(UserSession)) == 2
+
+
+@pytest.mark.parametrize("agent, expected", [
+    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile "
+     "Safari/537.36", ("Chrome", "Android")),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 "
+     "Safari/537.36 Edg/124.0.2478.51", ("Edge", "Windows")),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0", ("Firefox", "Windows")),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 "
+     "Safari/605.1.15", ("Safari", "macOS")),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/124.0 "
+     "Mobile/15E148 Safari/604.1", ("Chrome", "iPhone")),
+    ("Mozilla/5.0 (Linux; Android 13; SM-A536B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/24.0 "
+     "Chrome/117.0.0.0 Mobile Safari/537.36", ("Samsung Internet", "Android")),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 "
+     "YaBrowser/24.4.0.0 Safari/537.36", ("Yandex Browser", "Windows")),
+    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 "
+     "OPR/109.0.0.0", ("Opera", "Linux")),
+    ("Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 "
+     "Safari/537.36", ("Chrome", "ChromeOS")),
+    ("curl/8.5.0", ("", "")), ("", ("", "")), (None, ("", "")), ("x" * 10_000, ("", "")),
+])
+def test_the_device_is_named_from_its_user_agent(agent, expected):
+    assert describe_user_agent(agent) == expected
+
+
+@pytest.mark.parametrize("address, expected", [
+    ("203.0.113.7", "203.0.113.0/24"), ("2001:db8:1234:5678::9", "2001:db8:1234::/48"),
+    ("::ffff:198.51.100.4", "198.51.100.0/24"), ("127.0.0.1", "127.0.0.0/24"),
+    ("not an address", None), ("", None), (None, None), ("203.0.113.7, 10.0.0.1", None),
+])
+def test_only_the_network_of_the_address_is_kept(address, expected):
+    assert address_prefix(address) == expected
 
 
 # --- Profile --------------------------------------------------------------------------------------------------
@@ -475,7 +632,7 @@ def test_update_profile_sets_the_given_fields(make_user):
     assert (user.name, user.year_of_birth, user.skills, user.first_hackathon) == ("After", 1990, ["Python"], False)
 
 
-@pytest.mark.parametrize("field", ["is_admin", "email", "password_hash", "session_version", "email_confirmed_at",
+@pytest.mark.parametrize("field", ["is_admin", "email", "password_hash", "last_login_at", "email_confirmed_at",
                                    "is_active_account", "id"])
 def test_update_profile_refuses_fields_outside_the_profile(make_user, field):
     user = make_user(name="Before")

@@ -25,6 +25,7 @@ from hackathon.extensions import db
 from hackathon.mail import OutboxMessage
 from hackathon.teams.models import (Team, TeamInvitation, TeamInvitationKind, TeamInvitationStatus, TeamMember,
                                     team_name_key)
+from tests.conftest import session_user_id
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 RTL = "مرحبا بالعالم"
@@ -39,7 +40,7 @@ def text(response) -> str:
 def sign_in(client, user: User) -> None:
     """Put the user in the session as /login does (the sign-in page itself is tested in test_accounts)."""
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = session_user_id(user)
         session["_fresh"] = True
 
 

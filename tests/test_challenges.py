@@ -25,6 +25,7 @@ from hackathon.mentoring import challenges as services
 from hackathon.mentoring.models import Challenge, HelpRequest, HelpStatus, MentorAssignment, TeamChallenge
 from hackathon.permissions import forget_accepted_team, forget_mentoring, forget_roles
 from hackathon.teams.models import Team, TeamMember, team_name_key
+from tests.conftest import session_user_id
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 LOGIN = "login"
@@ -39,7 +40,7 @@ def text(response) -> str:
 
 def sign_in(client, user: User) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = session_user_id(user)
         session["_fresh"] = True
 
 

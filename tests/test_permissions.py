@@ -26,13 +26,13 @@ import pytest
 from sqlalchemy import func, select
 
 from hackathon.accounts import services as account_services
-from hackathon.accounts.models import ApiToken, User
+from hackathon.accounts.models import ApiToken, User, UserSession
 from hackathon.applications.models import Application, ApplicationKind
 from hackathon.audit import AuditEntry
 from hackathon.database import utcnow
 from hackathon.events.models import Event, EventRole, Invitation, Role, Track
 from hackathon.extensions import db
-from tests.conftest import PASSWORD, link_in
+from tests.conftest import PASSWORD, link_in, session_user_id
 
 ROLES = ("anonymous", "user", "applicant", "participant", "mentor", "juror", "reviewer", "organiser", "other_organiser",
          "admin")
@@ -116,6 +116,9 @@ CASES = [
     Case("POST", "/account/password", "/account/password", signed_in(302),
          data={"current_password": PASSWORD, "password": NEW_PASSWORD}),
     Case("POST", "/account/sessions/end-others", "/account/sessions/end-others", signed_in(302)),
+    Case("POST", "/account/sessions/<id:session_id>/end", "/account/sessions/{me.session}/end", signed_in(302)),
+    Case("POST", "/account/sessions/<id:session_id>/end", "/account/sessions/{w.spare_session}/end",
+         signed_in(404), variant="someone else's session"),
     Case("GET", "/account/tokens", "/account/tokens", signed_in(200)),
     Case("POST", "/account/tokens", "/account/tokens", signed_in(200), data={"name": "export script"}),
     Case("POST", "/account/tokens/<id:token_id>/revoke", "/account/tokens/{me.token}/revoke", signed_in(302)),
@@ -245,13 +248,20 @@ def world(app, password_hash, outbox):
     tokens = {name: ApiToken(user=user, name="mine", token_hash=secrets.token_hex(32), prefix="hk_")
               for name, user in users.items()}
     spare_token = ApiToken(user=w.spare, name="not yours", token_hash=secrets.token_hex(32), prefix="hk_")
+    # A second device of each person, and one of someone else's, as rows (no key needed to end them).
+    expires_at = utcnow() + timedelta(days=1)
+    sessions = {name: UserSession(user=user, key_hash=secrets.token_hex(32), expires_at=expires_at)
+                for name, user in users.items()}
+    spare_session = UserSession(user=w.spare, key_hash=secrets.token_hex(32), expires_at=expires_at)
     unconfirmed = _user("unconfirmed@example.org", password_hash, email_confirmed_at=None)
     forgetful = _user("forgetful@example.org", password_hash)
-    db.session.add_all([*tokens.values(), spare_token])
+    db.session.add_all([*tokens.values(), spare_token, *sessions.values(), spare_session])
     db.session.commit()
 
     w.tokens = {name: token.id for name, token in tokens.items()} | {"anonymous": tokens["user"].id}
     w.spare_token = spare_token.id
+    w.sessions = {name: row.id for name, row in sessions.items()} | {"anonymous": sessions["user"].id}
+    w.spare_session = spare_session.id
     w.confirm_link = f"/confirm/{account_services.confirmation_token(unconfirmed)}"
     account_services.request_password_reset(forgetful.email, locale="en")
     w.reset_link = link_in(outbox(to=forgetful.email)[-1], "/reset/")
@@ -264,7 +274,7 @@ def sign_in(client, user: User) -> None:
     The sign-in page itself is walked below and used by the journeys in test_events.py.
     """
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = session_user_id(user)
         session["_fresh"] = True
 
 
@@ -274,7 +284,7 @@ WALK = [pytest.param(case, role, id=f"{case.id} as {role}") for case in CASES fo
 @pytest.mark.parametrize(("case", "role"), WALK)
 def test_route_walk(app, client, world, case, role):
     event = getattr(world, case.event)
-    me = SimpleNamespace(token=world.tokens[role])
+    me = SimpleNamespace(token=world.tokens[role], session=world.sessions[role])
     path = case.path.format(w=world, e=event, me=me)
     data = case.data(world, event) if callable(case.data) else case.data
     # The row really exercises the rule it names.
@@ -368,7 +378,8 @@ POST_ONLY = sorted({case.rule for case in CASES} - {case.rule for case in CASES 
 def test_actions_do_not_answer_get(app, client, world, rule):
     """A link (or a prefetching browser) never deletes, revokes or signs out."""
     case = next(case for case in CASES if case.rule == rule)
-    path = case.path.format(w=world, e=world.main, me=SimpleNamespace(token=world.tokens["admin"]))
+    path = case.path.format(w=world, e=world.main, me=SimpleNamespace(token=world.tokens["admin"],
+                                                                             session=world.sessions["admin"]))
     sign_in(client, world.users["admin"])
     assert client.get(path).status_code == 405
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0

@@ -24,6 +24,7 @@ from hackathon.database import utcnow
 from hackathon.events.models import Event, EventRole, Role, Track
 from hackathon.extensions import db
 from hackathon.teams.models import Team, TeamMember, team_name_key
+from tests.conftest import session_user_id
 
 S = ApplicationStatus
 UTC = timezone.utc
@@ -66,7 +67,7 @@ def sign_in(client, user: User) -> None:
     """Put the user in the session as /login does, without a password hash per test (the matrices below run
     hundreds of requests; sign-in itself is tested in test_accounts.py and used by the journeys here)."""
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = session_user_id(user)
         session["_fresh"] = True
 
 

@@ -30,7 +30,7 @@ from hackathon.teams import services
 from hackathon.teams.models import (Team, TeamInvitation, TeamInvitationKind, TeamInvitationStatus, TeamMember,
                                     team_name_key)
 from hackathon.teams.services import ProposedTeam, TeamFull
-from tests.conftest import link_in
+from tests.conftest import link_in, session_user_id
 
 S = ApplicationStatus
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -52,7 +52,7 @@ def raw(response) -> str:
 def sign_in(client, user: User) -> None:
     """Put the user in the session as /login does (the sign-in page is tested in test_accounts)."""
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = session_user_id(user)
         session["_fresh"] = True
 
 

@@ -1,4 +1,4 @@
-"""User accounts and personal API tokens."""
+"""User accounts, their signed-in sessions (one per device) and personal API tokens."""
 from __future__ import annotations
 
 import enum
@@ -38,8 +38,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None]
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_active_account: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change: sessions and remember-me cookies carrying an older value end.
-    session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None]
 
     # Profile: everything below is optional and explained on the form.
@@ -54,9 +52,19 @@ class User(UserMixin, TimestampMixin, db.Model):
     first_hackathon: Mapped[bool | None]
 
     api_tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    sessions: Mapped[list[UserSession]] = relationship(back_populates="user", cascade="all, delete-orphan",
+                                                       passive_deletes=True)
+
+    # Set by accounts.services.start_session and by the user loader, for this request only (not columns):
+    # the device's session row and the secret key its cookies carry.
+    current_session = None  # UserSession | None
+    session_key = None  # str | None
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the session and the remember-me cookie: "<user id>:<session key>".
+
+        Without a started session the key is empty, which the user loader never accepts."""
+        return f"{self.id}:{self.session_key or ''}"
 
     @property
     def is_active(self) -> bool:
@@ -86,3 +94,33 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="api_tokens")
+
+
+class UserSession(db.Model):
+    """One signed-in browser or device. Its cookies carry a random key; only the key's SHA-256 is stored.
+
+    The session is over once `ended_at` is set (sign-out, password change or reset, signed out from the
+    profile) or `expires_at` has passed; the cookies of an ended session sign nobody in.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moved on at most every few minutes (accounts.services.SESSION_TOUCH_INTERVAL), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    # What the device is, read cheaply from its User-Agent ("Chrome", "Android"); empty when unknown.
+    browser: Mapped[str] = mapped_column(String(40), default="")
+    platform: Mapped[str] = mapped_column(String(40), default="")
+    # The network it signed in from, not the address itself: "203.0.113.0/24", "2001:db8:1::/48".
+    address_prefix: Mapped[str | None] = mapped_column(String(50))
+    remembered: Mapped[bool] = mapped_column(default=False)
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    def is_active_at(self, now: datetime) -> bool:
+        return self.ended_at is None and self.expires_at > now

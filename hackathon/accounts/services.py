@@ -1,11 +1,12 @@
-"""Account rules: registration, confirmation, sign-in, password reset and change, profile, API tokens."""
+"""Account rules: registration, confirmation, sign-in, sessions per device, password reset and change,
+profile, API tokens."""
 from __future__ import annotations
 
 import hashlib
 import math
 import secrets
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,10 +18,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits import RateLimitItem, parse_many
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
-from hackathon.accounts.models import ApiToken, User
-from hackathon.database import utcnow
+from hackathon.accounts.devices import address_prefix, describe_user_agent
+from hackathon.accounts.models import ApiToken, User, UserSession
+from hackathon.database import MAX_ID, utcnow
 from hackathon.errors import DomainError, InvalidToken, NotFound
 from hackathon.extensions import db, limiter
 from hackathon.mail import queue_mail
@@ -325,7 +330,6 @@ def _set_password(user: User, password: str) -> None:
     if problem:
         raise WeakPassword(problem)
     user.password_hash = hash_password(password)
-    user.session_version += 1  # every other session and remember-me cookie ends
 
 
 def reset_password(token: str, password: str, *, now: datetime | None = None) -> tuple[User, int]:
@@ -338,6 +342,7 @@ def reset_password(token: str, password: str, *, now: datetime | None = None) ->
     user = user_for_reset_token(token)
     _set_password(user, password)
     now = now or utcnow()
+    _end_sessions(user, keep=None, now=now)
     # Following the link proves the address, so an unconfirmed account becomes confirmed.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
@@ -352,24 +357,159 @@ def reset_password(token: str, password: str, *, now: datetime | None = None) ->
     return user, revoked
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(user: User, current_password: str, new_password: str, *,
+                    keep: UserSession | None = None) -> None:
+    """Set a new password; every session of the account ends except `keep` (the browser that changed it),
+    which stays signed in under a new key, so that copies of its cookies made before stop working too."""
     if not verify_password(user, current_password):
         raise DomainError(_("Your current password is not correct."))
     _set_password(user, new_password)
+    _end_sessions(user, keep=keep, now=utcnow())
+    if keep is not None:
+        _new_session_key(user, keep)
     queue_mail(user.email, "password_changed", locale=user.locale, user=user)
     db.session.commit()
 
 
-def end_sessions(user: User) -> None:
-    """End every session and remember-me cookie of the account.
+# --- Sessions, one per signed-in device ----------------------------------------------------------------------
+#
+# Flask-Login keeps "<user id>:<session key>" (User.get_id) in the signed session cookie and in the
+# remember-me cookie; the key is random and only its SHA-256 is stored, in a UserSession row. Each request
+# loads the row and the user in one query (user_for_session_key), so ending the row ends that device's
+# cookies, and copies of them, while the person's other devices stay signed in.
 
-    Sessions live in signed cookies that a copy keeps valid, so each carries the account's session
-    generation (`User.get_id`) and the user loader refuses an older one: moving the generation on ends
-    them all, on every device. Signing out does this; "sign out of all other sessions" does it and then
-    signs the current browser in again with the new generation.
-    """
-    user.session_version += 1
+SESSION_KEY_BYTES = 32
+# last_seen_at moves at most this often: a write per request would cost more than the minute it tells.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+# Ended and expired rows are deleted this long after they ended (`flask accounts prune-sessions`, and
+# each person's own on every sign-in).
+SESSION_KEEP_ENDED = timedelta(days=30)
+
+
+def hash_session_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def session_lifetime(remembered: bool) -> timedelta:
+    """How long a session lasts after sign-in: as long as its longest-lived cookie."""
+    config = current_app.config
+    return config["REMEMBER_COOKIE_DURATION"] if remembered else config["PERMANENT_SESSION_LIFETIME"]
+
+
+def start_session(user: User, *, remembered: bool = False, user_agent: str | None = None,
+                  address: str | None = None, now: datetime | None = None) -> UserSession:
+    """A new session for one device; afterwards `user.get_id()` is what its cookies carry."""
+    now = now or utcnow()
+    browser, platform = describe_user_agent(user_agent)
+    row = UserSession(user_id=user.id, created_at=now, last_seen_at=now,
+                      expires_at=now + session_lifetime(remembered), browser=browser, platform=platform,
+                      address_prefix=address_prefix(address), remembered=remembered)
+    db.session.add(row)
+    _new_session_key(user, row)
+    _prune_sessions(now, user_id=user.id)
     db.session.commit()
+    return row
+
+
+def _new_session_key(user: User, row: UserSession) -> None:
+    """Give the session a fresh random key (stored hashed) and make it this request's; the caller commits."""
+    key = secrets.token_urlsafe(SESSION_KEY_BYTES)
+    row.key_hash = hash_session_key(key)
+    user.current_session, user.session_key = row, key
+
+
+def user_for_session_key(user_key: str, *, now: datetime | None = None) -> User | None:
+    """The signed-in user for "<user id>:<session key>", or None when the session ended, expired or never was.
+
+    One query loads the session row and its user together (so sign-in adds no query to a page); the row's
+    last_seen_at is moved on at most every SESSION_TOUCH_INTERVAL.
+    """
+    user_id, _, key = (user_key or "").partition(":")
+    if not user_id.isascii() or not user_id.isdigit() or int(user_id) > MAX_ID or not key or len(key) > 100:
+        return None
+    with db.session.no_autoflush:  # nothing of the request is written yet (see _touch_session)
+        row = db.session.scalar(
+            select(UserSession).join(UserSession.user).options(contains_eager(UserSession.user))
+            .where(UserSession.key_hash == hash_session_key(key), UserSession.user_id == int(user_id))
+        )
+    now = now or utcnow()
+    if row is None or not row.is_active_at(now) or not row.user.is_active:
+        return None
+    if now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
+        _touch_session(row, now)
+    user = row.user
+    user.current_session, user.session_key = row, key
+    return user
+
+
+def _touch_session(row: UserSession, now: datetime) -> None:
+    """Record that the device was seen, in a short transaction of its own: the request's unit of work is
+    neither committed early nor expired (which would cost a query per loaded object). Best effort."""
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+    except SQLAlchemyError:
+        current_app.logger.warning("could not record when session %s was last seen", row.id, exc_info=True)
+        return
+    set_committed_value(row, "last_seen_at", now)  # the row in memory follows, without being marked changed
+
+
+def active_sessions(user: User, *, now: datetime | None = None) -> list[UserSession]:
+    """The person's sessions that still sign a device in, most recently seen first."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None), UserSession.expires_at > now)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ))
+
+
+def _end_sessions(user: User, *, keep: UserSession | None, now: datetime) -> int:
+    """Mark the account's open sessions ended, except `keep`; part of the caller's unit of work."""
+    statement = (update(UserSession)
+                 .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+                 .values(ended_at=now).execution_options(synchronize_session="fetch"))
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep.id)
+    return db.session.execute(statement).rowcount
+
+
+def end_session(session: UserSession, *, now: datetime | None = None) -> None:
+    """Sign one device out (sign-out in that browser): its cookies, and copies of them, stop working."""
+    if session.ended_at is None:
+        session.ended_at = now or utcnow()
+    db.session.commit()
+
+
+def end_other_sessions(user: User, keep: UserSession | None, *, now: datetime | None = None) -> int:
+    """Sign out every device of the account except `keep`; returns how many were signed out."""
+    ended = _end_sessions(user, keep=keep, now=now or utcnow())
+    db.session.commit()
+    return ended
+
+
+def end_session_of(user: User, session_id: int, *, now: datetime | None = None) -> UserSession:
+    """Sign out one of the person's own devices from the profile; someone else's session is not found."""
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound()
+    end_session(row, now=now)
+    return row
+
+
+def _prune_sessions(now: datetime, *, user_id: int | None = None) -> int:
+    cutoff = now - SESSION_KEEP_ENDED
+    statement = delete(UserSession).where(or_(UserSession.ended_at < cutoff, UserSession.expires_at < cutoff))
+    if user_id is not None:
+        statement = statement.where(UserSession.user_id == user_id)
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
+def prune_sessions(*, now: datetime | None = None) -> int:
+    """Delete sessions that ended or expired more than SESSION_KEEP_ENDED ago; returns how many."""
+    deleted = _prune_sessions(now or utcnow())
+    db.session.commit()
+    return deleted
 
 
 PROFILE_FIELDS = (

@@ -90,22 +90,34 @@ def login():  # not limited per address: failures are counted per account and pe
     return render_template("accounts/login.html", form=form, next_url=next_url if is_safe_next(next_url) else None)
 
 
-def _sign_in_again() -> None:
-    """Sign this browser in again after the account's sessions ended, keeping its "remember me"."""
-    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-    # The user object, not the `current_user` proxy: Flask-Login would store the proxy as the user,
-    # and the next `current_user` access would resolve it to itself without end.
-    login_user(current_user._get_current_object(), remember=remembered)
+def start_device_session(app, user, **_extra) -> None:
+    """On every sign-in (Flask-Login's `user_logged_in`): a server-side session for this browser, whose
+    key the session and remember-me cookies carry instead of the bare account id."""
+    services.start_session(user, remembered=session.get("_remember") == "set",
+                           user_agent=request.headers.get("User-Agent"), address=get_remote_address())
+    session["_user_id"] = user.get_id()
+
+
+def _carry_new_session_key() -> None:
+    """After this browser's session got a new key: the session cookie, and the remember-me cookie if it has
+    one, carry the new key (Flask-Login writes the cookie from the session at the end of the request)."""
+    session["_user_id"] = current_user.get_id()
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        session["_remember"] = "set"
+
+
+def _this_session():
+    return current_user.current_session if current_user.is_authenticated else None
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
-        if current_user.is_authenticated:
-            services.end_sessions(current_user)  # a copied session or remember-me cookie dies too
+        if _this_session() is not None:
+            services.end_session(_this_session())  # a copied session or remember-me cookie dies too
         logout_user()
-        flash(_("You are signed out on all your devices."), "success")
+        flash(_("You are signed out."), "success")
     return redirect(url_for("events.index"))
 
 
@@ -113,9 +125,23 @@ def logout():
 @login_required
 def end_other_sessions():
     if EmptyForm().validate_on_submit():
-        services.end_sessions(current_user)
-        _sign_in_again()
+        services.end_other_sessions(current_user, _this_session())
         flash(_("You were signed out on every other device."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/account/sessions/<id:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("accounts.profile"))
+    this = _this_session()
+    services.end_session_of(current_user, session_id)  # NotFound (404) unless it is one of theirs
+    if this is not None and this.id == session_id:
+        logout_user()
+        flash(_("You are signed out."), "success")
+        return redirect(url_for("events.index"))
+    flash(_("That device is signed out."), "success")
     return redirect(url_for("accounts.profile"))
 
 
@@ -174,7 +200,8 @@ def profile():
         services.update_profile(current_user, **form.profile_values())
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, end_sessions_form=EmptyForm())
+    return render_template("accounts/profile.html", form=form, end_sessions_form=EmptyForm(),
+                           sessions=services.active_sessions(current_user), this_session=_this_session())
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -183,13 +210,14 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
+            services.change_password(current_user, form.current_password.data, form.password.data,
+                                     keep=_this_session())
         except services.WeakPassword as error:
             form.password.errors.append(error.message)
         except DomainError as error:
             form.current_password.errors.append(error.message)
         else:
-            _sign_in_again()  # this browser carries the new generation
+            _carry_new_session_key()
             flash(_("Your password is changed. You were signed out on your other devices."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
