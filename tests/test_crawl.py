@@ -41,7 +41,7 @@ from hackathon.results.models import Certificate
 from hackathon.submissions.models import Attachment, Submission
 from hackathon.teams.models import Team, TeamMember
 from tests import factories as f
-from tests.conftest import _empty_tables, link_in
+from tests.conftest import _empty_tables, link_in, session_user_id
 
 ALLOWED = {200, 302, 303, 304, 400, 401, 403, 404, 405, 409, 410}
 VISITORS = ("anonymous", "applicant", "team_a", "team_b", "mentor", "juror", "reviewer", "organiser", "admin")
@@ -432,20 +432,11 @@ def _get_rules(app):
 # --- the crawl -----------------------------------------------------------------------------------------------------
 
 
-def _session_user_id(user: User) -> str:
-    """What /login puts in the session (a device session of its own where the app keeps them)."""
-    try:
-        from tests.conftest import session_user_id
-    except ImportError:
-        return user.get_id()
-    return session_user_id(user)
-
-
 def _sign_in(client, user: User | None) -> None:
     with client.session_transaction() as session:
         session.clear()
         if user is not None:
-            session["_user_id"] = _session_user_id(user)
+            session["_user_id"] = session_user_id(user)
             session["_fresh"] = True
 
 
