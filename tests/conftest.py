@@ -146,6 +146,15 @@ def make_event(app):
 
 
 @pytest.fixture
+def factories(app):
+    """The shared factories of tests/factories.py (create_event(phase=...), create_team, create_submission, ...),
+    for tests that prefer a fixture to an import."""
+    from tests import factories
+
+    return factories
+
+
+@pytest.fixture
 def grant(app):
     def grant(user: User, event: Event, *roles: Role) -> None:
         for role in roles:

@@ -600,6 +600,16 @@ def house(_app):
 # --- the checks ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("phase", list(Phase))
+def test_factories_place_an_event_in_any_phase(phase):
+    from hackathon.events.phases import Schedule, current_phase
+
+    now = utcnow()
+    assert current_phase(Schedule(**f.phase_times(phase, now)), now) == phase
+    assert current_phase(Schedule(**f.phase_times(phase, now, step=timedelta(hours=2))), now) == phase
+
+
+
 def _summary(visits: list[Visit], limit: int = 60) -> str:
     lines = [f"{v.status} {v.url} as {v.visitor}{' on ' + v.event if v.event else ''}"
              f"{': ' + ' '.join(v.error.split())[-200:] if v.error else ''}" for v in visits[:limit]]
