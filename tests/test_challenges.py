@@ -104,8 +104,8 @@ def counting_queries():
         sa_event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
-VISITORS = ("anonymous", "stranger", "participant", "other_participant", "mentor", "other_mentor", "juror",
-            "organiser", "other_organiser", "admin")
+VISITORS = ("anonymous", "stranger", "applicant", "participant", "other_participant", "mentor", "other_mentor",
+            "juror", "reviewer", "organiser", "other_organiser", "admin")
 SIGNED_IN = VISITORS[1:]
 
 
@@ -147,7 +147,10 @@ def world(hack, make_event, make_user, grant):
     grant(u["mentor"], hack, Role.mentor)
     grant(u["other_mentor"], hack, Role.mentor)
     grant(u["juror"], hack, Role.juror)
+    grant(u["reviewer"], hack, Role.reviewer)
     grant(u["organiser"], hack, Role.organiser)
+    db.session.add(Application(event_id=hack.id, kind=ApplicationKind.individual, user_id=u["applicant"].id,
+                               individual_user_id=u["applicant"].id, answers={}))  # a draft, no role
     grant(u["other_organiser"], make_event("other-event", **hacking_times()), Role.organiser)
     w.team = add_team(hack, "Taza Suu", u["participant"], make_user(name="Teammate"))
     w.other_team = add_team(hack, "Clean Air", u["other_participant"])
@@ -216,13 +219,15 @@ ROUTES = [
     ("GET", "/events/hack/challenges/new", None, statuses(403, **dict.fromkeys(POSTERS, 200))),
     ("POST", "/events/hack/challenges/new", lambda ids: challenge_form(title=f"New {ids['challenge']}"),
      statuses(403, **dict.fromkeys(POSTERS, 302))),
+    # Those who may not see the challenges at all (no role, an applicant's draft, an application reviewer) are
+    # not told that one exists.
     ("GET", "/events/hack/challenges/{challenge}", None,
-     statuses(403, stranger=404, other_organiser=404, **dict.fromkeys(EDITORS, 200))),
+     statuses(403, stranger=404, applicant=404, reviewer=404, other_organiser=404, **dict.fromkeys(EDITORS, 200))),
     ("POST", "/events/hack/challenges/{challenge}", lambda ids: challenge_form(title=f"Renamed {ids['challenge']}"),
-     statuses(403, stranger=404, other_organiser=404, **dict.fromkeys(EDITORS, 302))),
+     statuses(403, stranger=404, applicant=404, reviewer=404, other_organiser=404, **dict.fromkeys(EDITORS, 302))),
     ("GET", "/events/hack/challenges/999999", None, statuses(404)),
     ("POST", "/events/hack/challenges/{challenge}/delete", None,
-     statuses(403, stranger=404, other_organiser=404, **dict.fromkeys(EDITORS, 302))),
+     statuses(403, stranger=404, applicant=404, reviewer=404, other_organiser=404, **dict.fromkeys(EDITORS, 302))),
     ("POST", "/events/hack/challenges/choose", lambda ids: {"challenge_id": ids["challenge"]},
      statuses(403, participant=302, other_participant=302)),
 ]
