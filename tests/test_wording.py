@@ -218,3 +218,95 @@ def test_create_pages_carry_the_one_time_field(client, make_event, make_user, gr
     response = client.get(path)
     assert response.status_code == 200, path
     once_value(response.get_data(as_text=True))
+
+
+# --- the audit log in words -----------------------------------------------------------------------------------------
+
+
+def audit_world(subs, *, sheets: int = 1):
+    """A round with two criteria and `sheets` submitted-sheet entries by the juror, plus a schedule change."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from hackathon.audit import record_audit
+    from hackathon.judging.models import JudgingCriterion, JudgingRound
+
+    judging_round = JudgingRound(event_id=subs.event.id, name={"en": "Screening", "ru": "Отбор"})
+    db.session.add(judging_round)
+    db.session.flush()
+    impact = JudgingCriterion(round_id=judging_round.id, position=0, name={"en": "Impact", "ru": "Влияние"},
+                              weight=Decimal(1))
+    pitch = JudgingCriterion(round_id=judging_round.id, position=1, name={"en": "Pitch", "ru": "Питч"},
+                             weight=Decimal(1))
+    db.session.add_all([impact, pitch])
+    db.session.flush()
+    for _ in range(sheets):
+        record_audit(actor=subs.users["juror"], action="judging.sheet_submitted", event_id=subs.event.id,
+                     before=None, after={"scores": {str(impact.id): 7, str(pitch.id): 9}, "status": "submitted",
+                                         "comment_to_team": "Clear map"})
+    record_audit(actor=subs.users["organiser"], action="judging.round_saved", event_id=subs.event.id,
+                 target=judging_round, before={"closes_at": datetime(2026, 5, 2, 12, 0)},
+                 after={"closes_at": datetime(2026, 5, 3, 12, 30)})
+    record_audit(actor=subs.users["organiser"], action="track.update", event_id=subs.event.id,
+                 target=subs.tracks[0], before={"name": "Water"}, after={"name": "Clean water"})
+    db.session.commit()
+
+
+def words(response) -> str:
+    """The page's text without tags, whitespace runs as one space."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
+
+
+def test_the_audit_log_says_what_happened_in_words_and_event_time(subs, client_for):
+    audit_world(subs)
+    page = words(client_for(subs.users["organiser"]).get("/events/hack/audit"))
+    assert "Submitted a score sheet" in page and "judging.sheet_submitted" not in page
+    assert "Scores Impact: 7, Pitch: 9" in page and "Comment to the team Clear map" in page and "{" not in page
+    # 12:30 UTC is 18:30 in Bishkek (UTC+6); the ISO text never shows.
+    assert "Changed a judging round: Screening" in page
+    assert "5/3/26, 6:30 PM (Asia/Bishkek)" in page and "2026-05-03T12:30" not in page
+    assert "Changed a track: Water" in page and "Name Water → Clean water" in page
+
+
+def test_the_audit_log_is_translated(subs, client_for):
+    audit_world(subs)
+    client = client_for(subs.users["organiser"])
+    with client.session_transaction() as session:
+        session["locale"] = "ru"
+    subs.users["organiser"].locale = "ru"
+    db.session.commit()
+    page = words(client.get("/events/hack/audit"))
+    assert "Отправлен оценочный лист" in page and "Влияние: 7, Питч: 9" in page and "Submitted a score" not in page
+
+
+def test_the_audit_log_reads_names_in_a_fixed_number_of_queries(subs, client_for):
+    from tests.test_challenges import counting_queries
+
+    def queries() -> int:
+        client = client_for(subs.users["organiser"])
+        client.get("/events/hack/audit")  # the first request of a session reads a little more
+        with counting_queries() as statements:
+            assert client.get("/events/hack/audit").status_code == 200
+        return len(statements)
+
+    audit_world(subs, sheets=2)
+    few = queries()
+    audit_world(subs, sheets=40)
+    assert queries() == few
+
+
+def test_every_audited_action_has_words():
+    import ast
+    from pathlib import Path
+
+    from hackathon.audit import ACTION_LABELS
+
+    root = Path(__file__).resolve().parent.parent / "hackathon"
+    actions: set[str] = {"submission.reminded", "submission.extension_granted", "submission.unlock_granted"}
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "action":
+                for value in ast.walk(node.value):
+                    if isinstance(value, ast.Constant) and isinstance(value.value, str) and re.fullmatch(r"[a-z_]+\.[a-z_]+", value.value):
+                        actions.add(value.value)
+    assert actions and not sorted(actions - set(ACTION_LABELS))

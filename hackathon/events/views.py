@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from hackathon.accounts.services import WeakPassword, find_user_by_email
 from hackathon.i18n import current_locale
-from hackathon.audit import AuditEntry
+from hackathon.audit import AuditEntry, describe_entries
 from hackathon.database import utcnow
 from hackathon.errors import DomainError, InvalidToken
 from hackathon.events import bp, services
@@ -205,4 +205,6 @@ def audit(event: Event):
         .where(AuditEntry.event_id == event.id).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .limit(500)
     ).all()
-    return render_template("events/audit.html", event=event, entries=entries)
+    lines = describe_entries(list(entries), event_id=event.id, timezone=event.timezone, locale=current_locale(),
+                             languages=list(event.languages or []))
+    return render_template("events/audit.html", event=event, lines=lines)
