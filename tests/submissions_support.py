@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from hackathon.accounts.models import User
+from hackathon.applications.models import Application, ApplicationKind
 from hackathon.database import utcnow
 from hackathon.events.models import Role, Track
 from hackathon.extensions import db
@@ -16,8 +17,8 @@ from hackathon.submissions.models import Submission, SubmissionSettings
 from tests.test_challenges import (LOGIN, XSS, add_team, assign, count, counting_queries,  # noqa: F401
                                    reset_caches, sign_in, text)
 
-VISITORS = ("anonymous", "stranger", "participant", "teammate", "other_participant", "mentor", "juror",
-            "organiser", "other_organiser", "admin")
+VISITORS = ("anonymous", "stranger", "applicant", "participant", "teammate", "other_participant", "mentor", "juror",
+            "reviewer", "organiser", "other_organiser", "admin")
 SIGNED_IN = VISITORS[1:]
 TEAM = ("participant", "teammate")
 ORGANISERS = ("organiser", "admin")
@@ -107,8 +108,11 @@ def subs(make_event, make_user, grant, files_dir):
     u = w.users
     grant(u["mentor"], event, Role.mentor)
     grant(u["juror"], event, Role.juror)
+    grant(u["reviewer"], event, Role.reviewer)
     grant(u["organiser"], event, Role.organiser)
     grant(u["other_organiser"], make_event("other-event", **submission_times()), Role.organiser)
+    db.session.add(Application(event_id=event.id, kind=ApplicationKind.individual, user_id=u["applicant"].id,
+                               individual_user_id=u["applicant"].id, answers={}))  # a draft, no role
     w.team = add_team(event, "Taza Suu", u["participant"], u["teammate"])
     w.other_team = add_team(event, "Clean Air", u["other_participant"])
     assign(event, w.team, u["mentor"])
