@@ -53,8 +53,11 @@ def refuse_replay():
 
 def remember_use(response):
     """After the view: a create that went through (a redirect with no error flash) uses up its nonce."""
+    # The status first: reading the form of a refused request (413, too large) would raise again here.
+    if not 300 <= response.status_code < 400 or not response.location:
+        return response
     nonce = _nonce()
-    if nonce is None or not 300 <= response.status_code < 400 or not response.location:
+    if nonce is None:
         return response
     if any(category == "error" for category, _message in session.get("_flashes", [])):
         return response
