@@ -112,9 +112,11 @@ def _people() -> dict[str, User]:
                              organisation=marked("Org", "user-organisation"), skills=[m("user-skill"), "python"],
                              year_of_birth=1990, **values)
 
-    people = {key: person(key) for key in ("applicant", "team_a", "team_b", "mentor", "juror", "reviewer",
-                                           "organiser")}
-    people["admin"] = person("admin", admin=True)
+    # Visitors read in every language of the app (each page's translations are rendered too).
+    locales = {"applicant": "ky", "team_a": "ru", "team_b": "ky", "mentor": "ru", "juror": "ky", "reviewer": "ru",
+               "organiser": "ru", "admin": "en"}
+    people = {key: person(key, locale=locale) for key, locale in locales.items() if key != "admin"}
+    people["admin"] = person("admin", admin=True, locale="en")
     for key in ("a2", "b2", "c1", "c2", "looking", "waitlisted", "rejected", "accepted", "mentor2", "juror2",
                 "unconfirmed", "forgetful"):
         people[key] = person(key, confirmed=key != "unconfirmed")
