@@ -2,8 +2,10 @@
 
 Two layers on purpose: markdown-it never passes raw HTML through (`html=False`), and nh3 (an allowlist
 sanitiser) removes anything dangerous that Markdown itself can produce, such as `javascript:` links. Links
-get rel="nofollow noopener" and open nothing by themselves. Headings are demoted two levels (# is h3, capped at
-h6): people's texts sit inside a page whose own title and sections are h1 and h2.
+get rel="nofollow noopener" and open nothing by themselves. Headings are demoted below the page's own: the text's
+top heading level becomes `top` (h3 by default: the page's title and sections are h1 and h2), the others keep
+their distance from it, capped at h6. So a `## heading` is never as large as the page title, and the levels
+follow the page's without a gap (axe-core's heading-order).
 """
 from __future__ import annotations
 
@@ -14,28 +16,31 @@ from markupsafe import Markup
 _renderer = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h3", "h4",
+    "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h2", "h3", "h4",
     "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "del",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
-HEADING_SHIFT = 2  # "# Title" in a project's description renders as h3, below the page's h1 and h2
+TOP_HEADING = 3  # where people's headings start unless the page says otherwise (never above h2)
 
 
-def _demote_headings(tokens) -> None:
+def _demote_headings(tokens, top: int) -> None:
+    levels = [int(token.tag[1]) for token in tokens if token.type == "heading_open"]
+    if not levels:
+        return
+    shift = max(top, 2) - min(levels)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
-            level = min(int(token.tag[1]) + HEADING_SHIFT, 6)
-            token.tag = f"h{level}"
+            token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
 
 
-def render_markdown(text: str | None) -> Markup:
-    """Safe HTML for a Markdown text; an empty text gives an empty string."""
+def render_markdown(text: str | None, top: int = TOP_HEADING) -> Markup:
+    """Safe HTML for a Markdown text, its headings starting at h`top`; an empty text gives an empty string."""
     if not text:
         return Markup("")
     env: dict = {}
     tokens = _renderer.parse(text, env)
-    _demote_headings(tokens)
+    _demote_headings(tokens, top)
     html = _renderer.renderer.render(tokens, _renderer.options, env)
     clean = nh3.clean(
         html,

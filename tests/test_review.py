@@ -874,7 +874,7 @@ def test_decision_from_the_detail_page_with_history(client, login, event, organi
 
     page = text(client.get(detail(application)))
     assert "1 application accepted." in page
-    history = page.split("History")[1]
+    history = page.split("History", 1)[1]
     assert history.index("Submitted → Rejected") < history.index("Rejected → Accepted")
     assert "Outside the age range" in history and "Appeal granted" in history and "Olga Organiser" in history
 

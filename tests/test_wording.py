@@ -29,6 +29,12 @@ def test_headings_in_peoples_markdown_are_demoted_below_the_page_title():
     assert "<h6>Four</h6>" in html and "<h6>Six</h6>" in html
 
 
+def test_peoples_headings_start_right_below_the_page_and_keep_their_order():
+    assert str(render_markdown("## Plan\n\n### Step")) == "<h3>Plan</h3>\n<h4>Step</h4>\n"
+    assert str(render_markdown("# Plan\n\n### Step", top=2)) == "<h2>Plan</h2>\n<h4>Step</h4>\n"
+    assert "<h1>" not in str(render_markdown("# Plan", top=1))  # never as large as a page title
+
+
 def test_a_heading_in_a_project_description_renders_below_the_page_title(subs, client_for):
     client = client_for(subs.users["participant"])
     response = client.post("/events/hack/submission", data={
@@ -36,7 +42,7 @@ def test_a_heading_in_a_project_description_renders_below_the_page_title(subs, c
         "track": "", "challenge": "", "repository_url": "", "demo_url": "", "video_url": "", "technologies": ""})
     assert response.status_code == 302
     page = client.get("/events/hack/submission/versions/1").get_data(as_text=True)
-    assert "<h4>Our plan</h4>" in page and "<h2>Our plan</h2>" not in page
+    assert "<h3>Our plan</h3>" in page and "<h2>Our plan</h2>" not in page  # below the project's h2 title
 
 
 # --- bidi overrides and control characters ------------------------------------------------------------------------
