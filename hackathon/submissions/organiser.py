@@ -292,7 +292,8 @@ def grant_exemption(actor: User, event: Event, team: Team, kind: ExemptionKind |
     if not reason:
         raise DomainError(_("Give a reason: it is kept in the audit log and sent to the team."))
     if len(reason) > REASON_MAX:
-        raise DomainError(_("Use at most %(max)d characters.", max=REASON_MAX))
+        raise DomainError(ngettext("Use at most %(max)d character.", "Use at most %(max)d characters.", REASON_MAX,
+                                   max=REASON_MAX))
     if until is None or until <= now:
         raise DomainError(_("Choose a time in the future."))
     if until > now + MAX_EXEMPTION:
