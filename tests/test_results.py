@@ -202,6 +202,11 @@ def test_results_publish_at_the_scheduled_time(judged, client_for, app, outbox):
     add_award(organiser, place=1)
     award = db.session.scalar(select(Award))
     organiser.post(BASE + f"/results/awards/{award.id}/decide", data={"project": [judged.project.id]})
+    # A time the form refuses is named with the field's own message, and nothing is published.
+    response = organiser.post(BASE + "/results/publish", data={"publish_at": "0001-01-01T00:00"},
+                              follow_redirects=True)
+    assert "Enter a date between the years 2000 and 2100" in text(response)
+    assert db.session.scalar(select(ResultSettings)).publish_at is None
     response = organiser.post(BASE + "/results/publish", data={"publish_at": "2099-01-01T18:00"},
                               follow_redirects=True)
     assert "will be published at the time chosen" in text(response)

@@ -166,7 +166,7 @@ def decide_award(event: Event, award_id: int):
 def publish(event: Event):
     form = PublishForm()
     if not form.validate_on_submit():
-        flash(_("Check the publishing time."), "error")
+        _flash_form_errors(form)
         return _back(event)
     try:
         report = services.publish(current_user, event, utcnow(), at=to_utc(form.publish_at.data, event.timezone),
