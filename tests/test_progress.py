@@ -612,6 +612,25 @@ def test_after_submissions_close_my_teams_shows_each_teams_final_state_not_needs
     assert "Project submitted" in page and "No project" in page
 
 
+def test_after_submissions_close_the_organiser_board_flags_no_team_and_no_mentor(progress_world, client_for,
+                                                                                 hack, make_user):
+    from hackathon.submissions.models import Submission, SubmissionStatus
+
+    w = progress_world
+    now = utcnow()
+    db.session.add(Submission(event_id=hack.id, team_id=w.team.id, title="Clean water map",
+                              status=SubmissionStatus.submitted))
+    hack.submissions_close_at = now - timedelta(days=2)
+    hack.pitching_starts_at, hack.results_at = now - timedelta(days=1), now - timedelta(hours=1)
+    db.session.commit()
+    board = services.organiser_board(hack, now=now)
+    assert board.closed and board.stale == [] and board.quiet_mentors == []
+    page = text(client_for(w.users["organiser"]).get("/events/hack/mentoring/board"))
+    assert "Each team's final state is below." in page
+    assert "Teams without a check-in" not in page and "Mentors without a review" not in page
+    assert "Project submitted" in page and "Taza Suu" in page
+
+
 def test_the_organiser_board_groups_teams_and_flags_quiet_mentors(progress_world, client_for, hack, make_user):
     w = progress_world
     now = utcnow()

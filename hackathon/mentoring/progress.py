@@ -548,6 +548,7 @@ class OrganiserBoard:
     accepted_count: int
     mentored_count: int
     stale_after_hours: int
+    closed: bool = False  # submissions are closed: no team is stale and no mentor quiet, final states show
 
 
 def organiser_board(event: Event, *, now: datetime) -> OrganiserBoard:
@@ -579,6 +580,11 @@ def organiser_board(event: Event, *, now: datetime) -> OrganiserBoard:
              for mentor_id, (mentor, mentored) in teams_by_mentor.items()
              if last_reviews.get(mentor_id) is None or last_reviews[mentor_id] < horizon]
     quiet.sort(key=lambda activity: (activity.mentor.name.lower(), activity.mentor.id))
+    closed = event.submissions_close_at is not None and now >= event.submissions_close_at
+    if closed:
+        # As on the mentor's own page: after the deadline silence is no longer a problem.
+        _set_final_state(event, rows)
+        quiet = []
     return OrganiserBoard(by_status=by_status, stale=[row for row in rows if row.stale or row.missed_milestone],
                           quiet_mentors=quiet, accepted_count=len(teams), mentored_count=len(mentors_by_team),
-                          stale_after_hours=settings.stale_after_hours)
+                          stale_after_hours=settings.stale_after_hours, closed=closed)
