@@ -68,9 +68,7 @@ NOT_FOUND_URLS = ("/nope", "/api/v1/nope", "/api/v1/events/nonexistent", "/api/v
 # Each is still requested and reported; remove a line once its fix has landed (the crawl says which are stale).
 KNOWN_UNTIL_FIXED: set[tuple[str, str]] = set()
 # Pages without exactly one <h1>, being fixed elsewhere (rule).
-KNOWN_HEADINGS_UNTIL_FIXED: set[str] = {
-    "/events/<slug>/gallery/<id:submission_id>",  # defect 18: page-has-heading-one on a gallery project page
-}
+KNOWN_HEADINGS_UNTIL_FIXED: set[str] = set()
 # Marker fields seen unescaped because of a defect of issue 11 being fixed elsewhere: (field, rule).
 KNOWN_LEAKS_UNTIL_FIXED: set[tuple[str, str]] = set()
 
@@ -686,6 +684,17 @@ def test_every_page_has_one_main_heading(house):
     assert wrong == [], f"(rule, number of <h1>): {wrong}"
 
 
+def _skips_a_level(levels: str) -> bool:
+    return any(int(later) > int(earlier) + 1 for earlier, later in zip("0" + levels, levels))
+
+
+def test_headings_never_skip_a_level(house):
+    """Headings go down one level at a time (axe's heading-order), people's Markdown included."""
+    wrong = sorted({(v.rule, v.headings) for v in house.visits if v.status == 200
+                    and v.content_type.startswith("text/html") and _skips_a_level(v.headings)})
+    assert wrong == [], f"(rule, heading levels in order): {wrong[:20]}"
+
+
 def test_every_kind_of_visitor_saw_pages(house):
     """The crawl is not vacuous: each kind of visitor got pages (200) on every event it can see."""
     seen = Counter((v.event, v.visitor) for v in house.visits if v.status == 200 and v.event)
@@ -794,6 +803,7 @@ LEFT_OUT = {
     "user_sessions.key_hash": "a hash", "user_sessions.address_prefix": "a network derived from the address",
     "user_sessions.browser": "a name from a fixed list, read from the User-Agent",
     "user_sessions.platform": "a name from a fixed list, read from the User-Agent",
+    "form_nonces.nonce": "generated", "form_nonces.location": "a path of the app",
 }
 
 
