@@ -5,6 +5,7 @@ from hackathon.applications.models import (Application, ApplicationQuestion, App
 from hackathon.audit import AuditEntry  # noqa: F401
 from hackathon.events.models import Event, EventRole, Invitation, Role, Track  # noqa: F401
 from hackathon.mail import OutboxMessage, OutboxStatus  # noqa: F401
+from hackathon.replay import FormNonce  # noqa: F401
 from hackathon.mentoring.models import (Challenge, CheckIn, HelpRequest, MentorAssignment,  # noqa: F401
                                         MentorConflict, MentoringSettings, MentorProfile, MentorReview,
                                         Milestone, RubricCriterion, TeamChallenge)
