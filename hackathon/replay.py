@@ -12,9 +12,10 @@ made, or back to the form's page while the first is still being handled. So noth
 nothing fails.
 
 After the view, a create that went through (a redirect with no error flash: post/redirect/get) records the
-address it led to on its claim; anything else (form errors, a refusal, an error page) releases the claim, and
-so does a request that raised, so the person can correct the form and send it again. Claims older than
-`KEEP_FOR` are deleted now and then by the claims themselves (every `PRUNE_EVERY`-th claim on average).
+address it led to on its claim; anything else (form errors, a refusal, an error page, the sign-in page)
+releases the claim, and so does a request that raised, so the person can correct the form and send it again.
+Claims older than `KEEP_FOR` are deleted now and then by the claims themselves (every `PRUNE_EVERY`-th claim
+on average).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, g, redirect, request, session
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -80,6 +81,12 @@ def _form_page() -> str:
     if parts.scheme in ("http", "https") and parts.netloc == request.host and parts.path.startswith("/"):
         return parts.path + (f"?{parts.query}" if parts.query else "")
     return request.path
+
+
+def _to_sign_in(location: str) -> bool:
+    """A redirect to the sign-in page (the session had ended) made nothing: the form can be sent again."""
+    view = current_app.login_manager.login_view
+    return bool(view) and urlsplit(location).path == url_for(view)
 
 
 def claim_nonce(nonce: str, *, user_id: int | None, now: datetime | None = None) -> FormNonce | None:
@@ -156,7 +163,8 @@ def settle_claim(response):
     if nonce is None:
         return response
     done = (300 <= response.status_code < 400 and response.location
-            and not any(category == "error" for category, _message in session.get("_flashes", [])))
+            and not any(category == "error" for category, _message in session.get("_flashes", []))
+            and not _to_sign_in(response.location))
     settle_nonce(nonce, response.location if done else None)
     return response
 

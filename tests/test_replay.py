@@ -60,6 +60,19 @@ def test_a_refused_create_releases_its_claim(client, organiser):
     assert tracks() == 1
 
 
+def test_a_send_after_the_session_ended_does_not_use_up_the_value(client, organiser):
+    """Signed out meanwhile: the form goes to the sign-in page, and after signing in it can be sent again."""
+    sign_in(client, organiser)
+    nonce = fresh_nonce(client)
+    client.post("/logout")
+    response = client.post(TRACKS, data={"name": "Water", "_once": nonce})
+    assert response.status_code == 302 and response.location.startswith("/login")
+    assert claims() == []
+    sign_in(client, organiser)
+    assert client.post(TRACKS, data={"name": "Water", "_once": nonce}).status_code == 302
+    assert tracks() == 1
+
+
 def test_a_create_that_raised_releases_its_claim(client, organiser, monkeypatch):
     from hackathon.events import services
 
