@@ -339,3 +339,13 @@ def test_no_counted_message_is_left_outside_ngettext():
             if counted.search(message) and message not in ordinals:
                 found.append(f"{path.name}: {message}")
     assert not found, found
+
+
+@pytest.mark.parametrize("locale, wrong", [("ru", "Это устройство"), ("ky", "Бул түзмөк")])
+def test_signing_out_another_device_says_that_device_not_this_one(app, locale, wrong):
+    """The flash after ending another device's session from the profile: "This device" would be the reader's own."""
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale(locale):
+        said = gettext("That device is signed out.")
+        assert said != "That device is signed out." and wrong not in said
