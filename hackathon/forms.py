@@ -124,6 +124,12 @@ class IntegerField(_IntegerField):
             raise ValueError(_l("This number is too large."))
         self.data = value
 
+    def pre_validate(self, form):
+        # A value that is not a whole number has its own message; the range or required check after it would only
+        # add a second, wrong one ("between 1 and 10" for 7.5).
+        if self.process_errors:
+            raise validators.StopValidation()
+
 
 def options(pairs) -> list[SelectChoice]:
     """Choices for select fields from (value, label) pairs."""

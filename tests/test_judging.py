@@ -209,6 +209,16 @@ def test_bad_scores_are_refused(jury, client_for, value, message):
     assert count(ScoreSheet) == 0
 
 
+@pytest.mark.parametrize("value, message", [("7.5", "Enter a whole number."), ("99999999999", "too large")])
+def test_a_score_that_is_not_a_whole_number_gets_one_error_not_a_range_error_too(jury, client_for, value, message):
+    client = client_for(jury.users["juror"])
+    data = sheet_data(jury, 5, 5, 5)
+    data[f"criterion_{jury.criteria[0].id}"] = value
+    page = text(client.post(f"{BASE}/jury/{jury.round.id}/{jury.project.id}", data=data))
+    assert page.count(message) == 1 and "Enter a number between" not in page
+    assert count(ScoreSheet) == 0
+
+
 def test_unknown_criteria_in_a_crafted_post_are_ignored_and_services_refuse_them(jury):
     with pytest.raises(services.DomainError):
         services.check_scores(jury.round, {999999: 5}, complete=False)
