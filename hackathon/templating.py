@@ -46,6 +46,22 @@ ROLE_NAMES = {
 NAV_PROVIDERS: list = []
 
 
+def _page_to_return_to() -> str:
+    """Where the language switch returns: this page, or for a page a POST rendered (a proposal, a refused
+    form) the page the form was sent from, since the POST's URL may not answer GET (the switch re-checks)."""
+    from urllib.parse import urlsplit
+
+    from hackathon.permissions import is_safe_next
+
+    if request.method != "GET" and request.referrer:
+        referrer = urlsplit(request.referrer)
+        if referrer.netloc == request.host:
+            back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+            if is_safe_next(back):
+                return back
+    return request.full_path.rstrip("?")
+
+
 def register_nav(provider):
     """Decorator: add a provider of event navigation links (label, endpoint taking `slug`)."""
     NAV_PROVIDERS.append(provider)
@@ -92,7 +108,7 @@ def register(app: Flask) -> None:
         from hackathon.permissions import can_manage_event, is_admin, roles_at
 
         event = g.get("event")
-        language_form = LanguageForm(formdata=None, language=str(get_locale()), next=request.full_path.rstrip("?"))
+        language_form = LanguageForm(formdata=None, language=str(get_locale()), next=_page_to_return_to())
         context = {
             "language_form": language_form,
             "logout_form": EmptyForm(formdata=None),

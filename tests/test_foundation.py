@@ -289,3 +289,23 @@ def test_form_fields_carry_no_none_attributes(client):
         page = client.get(path).get_data(as_text=True)
         assert '="None"' not in page, path
         assert "autofocus" not in page, path
+
+
+# --- the language switch after a page a POST rendered -------------------------------------------
+
+def test_language_switch_never_lands_on_a_post_only_page(client, make_user, make_event, grant, login):
+    """Propose renders /mentors/propose (POST only); switching language there went to GET → 405."""
+    event = make_event("hack")
+    organiser = make_user("org@example.org")
+    grant(organiser, event, Role.organiser)
+    login(client, organiser)
+    page = client.post("/events/hack/mentors/propose", data={"per_team": "1", "keep_existing": "y"},
+                       headers={"Referer": "http://hackathon.test/events/hack/mentors"}).get_data(as_text=True)
+    assert 'name="next" type="hidden" value="/events/hack/mentors"' in page
+    # Even when the form names the POST-only page, the switch goes where GET answers.
+    response = client.post("/language", data={"language": "ru", "next": "/events/hack/mentors/propose"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/events/hack/")
+    assert client.get(response.headers["Location"]).status_code == 200
+    response = client.post("/language", data={"language": "ru", "next": "/nowhere/propose"})
+    assert response.headers["Location"].endswith("/nowhere/propose")  # an unknown page keeps its own 404

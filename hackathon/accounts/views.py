@@ -1,12 +1,15 @@
 """Account pages: thin views over accounts.services."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from hackathon.accounts import bp, services
 from hackathon.accounts.forms import (ApiTokenForm, ChangePasswordForm, EmailForm, LanguageForm, LoginForm,
@@ -247,10 +250,31 @@ def revoke_api_token(token_id: int):
     return redirect(url_for("accounts.api_tokens"))
 
 
+def _page_that_answers_get(target: str) -> str:
+    """`target` if it answers GET; for a POST-only rule (a page rendered by a form's POST, e.g.
+    /mentors/propose) the event's page, or the start page (following it would end on 405)."""
+    adapter = current_app.url_map.bind("localhost")
+    path = urlsplit(target).path
+    try:
+        adapter.match(path, method="GET")
+        return target
+    except MethodNotAllowed:
+        pass
+    except HTTPException:  # a redirect (RequestRedirect) is followed by the browser; an unknown page is its 404
+        return target
+    try:
+        _, args = adapter.match(path, method="POST")
+    except HTTPException:
+        args = {}
+    slug = args.get("slug")
+    return url_for("events.overview", slug=slug) if isinstance(slug, str) else url_for("events.index")
+
+
 @bp.route("/language", methods=["POST"])
 def set_language():
     form = LanguageForm()
     target = form.next.data if is_safe_next(form.next.data) else url_for("events.index")
+    target = _page_that_answers_get(target)
     if form.validate_on_submit():
         session["locale"] = form.language.data
         if current_user.is_authenticated:
