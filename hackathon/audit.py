@@ -229,7 +229,8 @@ _TEAM_FIELDS = {"team_id", "conflict_team_ids"}
 _APPLICATION_FIELDS = {"application_id"}
 _TRACK_FIELDS = {"track_id", "track_ids"}
 _ROUND_FIELDS = {"round_id", "final_round_id"}
-_PROJECT_FIELDS = {"winners"}
+# Lists of project ids (a count under the same key, as in "projects": 12, stays a number).
+_PROJECT_LIST_FIELDS = {"projects", "slots", "added", "removed"}
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2})?$")
 _TEXT_MAX = 160  # long texts (a mail body, a description) are cut on the page; the entry keeps them whole
 
@@ -269,8 +270,10 @@ class _Names:
         from hackathon.submissions.models import Submission
         from hackathon.teams.models import Team
 
+        from hackathon.results.models import Award
+
         wanted: dict[str, set[int]] = {kind: set() for kind in ("user", "team", "track", "round", "project",
-                                                                 "criterion", "sheet", "application")}
+                                                                 "criterion", "sheet", "application", "award")}
         by_target = {"User": "user", "Team": "team", "Track": "track", "JudgingRound": "round",
                      "Submission": "project", "JudgingCriterion": "criterion", "ScoreSheet": "sheet",
                      "Application": "application"}
@@ -279,9 +282,18 @@ class _Names:
                 wanted[by_target[entry.target_type]].add(entry.target_id)
             for values in (entry.before or {}, entry.after or {}):
                 for key, value in values.items():
-                    kind = _kind_of(key)
+                    kind = _kind_of(key, value)
                     if kind is not None:
                         wanted[kind].update(_ids(value))
+                    elif key == "winners" and isinstance(value, dict):  # {award id: [project ids]}
+                        wanted["award"].update(_ids(list(value)))
+                        for projects in value.values():
+                            wanted["project"].update(_ids(projects))
+                    elif key == "pairs" and isinstance(value, list):  # [[team id, mentor id], ...]
+                        for pair in value:
+                            if isinstance(pair, (list, tuple)) and len(pair) == 2:
+                                wanted["team"].update(_ids(pair[0]))
+                                wanted["user"].update(_ids(pair[1]))
                     elif key == "scores" and isinstance(value, dict):
                         wanted["criterion"].update(_ids(list(value)))
                     elif key in ("weights", "round_weights") and isinstance(value, dict):
@@ -314,6 +326,9 @@ class _Names:
             self.names["round"] = {row.id: self._pick(row.name) for row in db.session.execute(
                 select(JudgingRound.id, JudgingRound.name)
                 .where(JudgingRound.id.in_(wanted["round"]), JudgingRound.event_id == event_id))}
+        if wanted["award"]:
+            self.names["award"] = {row.id: self._pick(row.name) for row in db.session.execute(
+                select(Award.id, Award.name).where(Award.id.in_(wanted["award"]), Award.event_id == event_id))}
         if wanted["criterion"]:
             self.names["criterion"] = {row.id: self._pick(row.name) for row in db.session.execute(
                 select(JudgingCriterion.id, JudgingCriterion.name)
@@ -343,7 +358,7 @@ class _Names:
         return self.name(kind, entry.target_id)
 
 
-def _kind_of(key: str) -> str | None:
+def _kind_of(key: str, value: Any = None) -> str | None:
     if key in _USER_FIELDS:
         return "user"
     if key in _TEAM_FIELDS:
@@ -352,7 +367,7 @@ def _kind_of(key: str) -> str | None:
         return "track"
     if key in _ROUND_FIELDS:
         return "round"
-    if key in _PROJECT_FIELDS:
+    if key in _PROJECT_LIST_FIELDS and isinstance(value, (list, tuple)):
         return "project"
     if key in _APPLICATION_FIELDS:
         return "application"
@@ -370,6 +385,11 @@ def _ids(value: Any) -> set[int]:
     return found
 
 
+def _first_id(value: Any) -> int | None:
+    found = _ids(value)
+    return min(found) if found else None
+
+
 def _readable(key: str, value: Any, names: _Names, timezone: str) -> str:
     from hackathon.templating import ROLE_LABELS, local_datetime
 
@@ -377,10 +397,20 @@ def _readable(key: str, value: Any, names: _Names, timezone: str) -> str:
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    kind = _kind_of(key)
+    kind = _kind_of(key, value)
     if kind is not None:
         values = value if isinstance(value, (list, tuple)) else [value]
         return ", ".join(names.name(kind, item) for item in values)
+    if key == "winners" and isinstance(value, dict):
+        return "; ".join(f"{names.name('award', award)}: "
+                         + (", ".join(names.name("project", p) for p in projects) if projects else "—")
+                         for award, projects in value.items())
+    if key == "pairs" and isinstance(value, list):
+        return "; ".join(f"{names.name('team', pair[0])} → {names.name('user', pair[1])}"
+                         if isinstance(pair, (list, tuple)) and len(pair) == 2 else _shorten(str(pair))
+                         for pair in value)
+    if key == "replaced" and isinstance(value, list):  # ids of files that are gone: how many is what tells
+        return str(len(value))
     if key == "scores" and isinstance(value, dict):
         return ", ".join(f"{names.name('criterion', criterion)}: {score}" for criterion, score in value.items())
     if key in ("weights", "round_weights") and isinstance(value, dict):
@@ -419,6 +449,7 @@ VALUE_LABELS = {
     "request": _l("Request to join"), "proposal": _l("As proposed"), "override": _l("Chosen by the organisers"),
     "open": _l("Open"), "claimed": _l("Taken"), "resolved": _l("Resolved"), "cancelled": _l("Cancelled"),
     "on_track": _l("On track"), "at_risk": _l("At risk"), "blocked": _l("Blocked"),
+    "final_round": _l("The final round's ranking"), "combined": _l("Rounds combined by their weights"),
 }
 
 
@@ -443,10 +474,14 @@ def describe_entries(entries: list[AuditEntry], *, event_id: int | None, timezon
     lines = []
     for entry in entries:
         before, after = entry.before or {}, entry.after or {}
+        keys = dict.fromkeys([*before, *after])
+        if "team_id" in keys and "team" in keys:  # the name is kept for when the team is gone: say it once
+            team_id = after.get("team_id", before.get("team_id"))
+            keys.pop("team" if names.names["team"].get(_first_id(team_id)) else "team_id")
         fields = [AuditField(label=field_label(key),
                              before=_readable(key, before[key], names, timezone) if key in before else None,
                              after=_readable(key, after[key], names, timezone) if key in after else None)
-                  for key in dict.fromkeys([*before, *after])]
+                  for key in keys]
         lines.append(AuditLine(entry=entry, description=action_label(entry.action), target=names.target(entry),
                                fields=fields))
     return lines

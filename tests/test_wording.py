@@ -258,6 +258,29 @@ def audit_world(subs, *, sheets: int = 1):
     db.session.commit()
 
 
+def publish_world(subs):
+    """A results.published entry (winners by award) and a deadline extension, as the services record them."""
+    from datetime import datetime
+
+    from hackathon.audit import record_audit
+    from hackathon.results.models import Award
+
+    project = db.session.scalar(select(Submission).where(Submission.team_id == subs.team.id))
+    if project is None:
+        project = Submission(event_id=subs.event.id, team_id=subs.team.id, title="Clean water map")
+    first = Award(event_id=subs.event.id, kind="place", place=1, name={"en": "First place", "ru": "Первое место"})
+    jury = Award(event_id=subs.event.id, kind="special", name={"en": "Jury prize"})
+    db.session.add_all([project, first, jury])
+    db.session.flush()
+    record_audit(actor=subs.users["organiser"], action="results.published", event_id=subs.event.id,
+                 after={"version": 1, "method": "final_round", "weights": {},
+                        "winners": {str(first.id): [project.id], str(jury.id): []}, "confirmed_problems": []})
+    record_audit(actor=subs.users["organiser"], action="submission.extension_granted", event_id=subs.event.id,
+                 after={"team_id": subs.team.id, "team": subs.team.name, "kind": "extension",
+                        "until": datetime(2026, 5, 3, 12, 30)}, reason="Power cut")
+    db.session.commit()
+
+
 def words(response) -> str:
     """The page's text without tags, whitespace runs as one space."""
     return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
@@ -296,9 +319,28 @@ def test_the_audit_log_reads_names_in_a_fixed_number_of_queries(subs, client_for
         return len(statements)
 
     audit_world(subs, sheets=2)
+    publish_world(subs)
     few = queries()
     audit_world(subs, sheets=40)
+    for _ in range(3):
+        publish_world(subs)
     assert queries() == few
+
+
+def test_the_audit_log_names_methods_winners_and_teams_in_words(subs, client_for):
+    publish_world(subs)
+    page = words(client_for(subs.users["organiser"]).get("/events/hack/audit"))
+    assert "Method The final round's ranking" in page and "final_round" not in page
+    assert "Winners First place: Clean water map; Jury prize: —" in page and "{" not in page and "[" not in page
+    assert page.count("Taza Suu") == 1  # the extension keeps the team's id and name: one "Team" line
+
+
+def test_the_audit_log_is_a_list_of_entries_that_fits_a_phone(subs, client_for):
+    """At 375 px a four-column table pushed the details off-screen: each entry is a block with its fields listed."""
+    publish_world(subs)
+    html = text(client_for(subs.users["organiser"]).get("/events/hack/audit"))
+    assert '<ol class="audit-log">' in html and "<table" not in html
+    assert '<dl class="audit-fields">' in html
 
 
 def test_every_audited_action_has_words():
