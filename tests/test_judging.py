@@ -873,6 +873,22 @@ def test_jurors_read_the_leaderboard_page_only_when_allowed(jury, client_for):
     assert "Leniency" in organiser_page and "too close to call" in organiser_page
 
 
+def test_the_jurors_queue_links_to_the_leaderboard_of_each_round_that_allows_it(jury, client_for):
+    second = JudgingRound(event_id=jury.event.id, name={"en": "Final"}, position=1, jurors_see_leaderboard=True)
+    db.session.add(second)
+    db.session.commit()
+    juror = client_for(jury.users["juror"])
+    html_page = juror.get(BASE + "/jury").get_data(as_text=True)
+    assert f"/judging/{second.id}/leaderboard" in html_page
+    assert f"/judging/{jury.round.id}/leaderboard" not in html_page
+    # The link sits in its round's section.
+    assert html_page.index(f'id="round-{second.id}"') < html_page.index(f"/judging/{second.id}/leaderboard")
+    assert juror.get(f"{BASE}/judging/{second.id}/leaderboard").status_code == 200
+    jury.round.jurors_see_leaderboard = True
+    db.session.commit()
+    assert f"/judging/{jury.round.id}/leaderboard" in juror.get(BASE + "/jury").get_data(as_text=True)
+
+
 # --- weights as people wrote them; rounds not open yet; labels; the scale beside each field (issue 11) --------------
 
 

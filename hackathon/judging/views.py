@@ -400,8 +400,11 @@ def publish_shortlist(event: Event, round_id: int):
 @bp.route("/events/<slug>/jury", endpoint="jury")
 @event_route(can_judge)
 def jury(event: Event):
-    queues = [(r, services.juror_queue(current_user, r)) for r in services.rounds_of(event)]
-    return render_template("judging/jury.html", event=event, queues=queues,
+    rounds = services.rounds_of(event)
+    queues = [(r, services.juror_queue(current_user, r)) for r in rounds]
+    # Where the organiser lets jurors read the leaderboard, the queue is where they find it.
+    boards = {r.id for r in rounds if services.can_read_leaderboard(current_user, event, r)}
+    return render_template("judging/jury.html", event=event, queues=queues, boards=boards,
                            name=lambda r: services.round_name(r, _locale()), now=utcnow(), is_open=services.is_open,
                            opens_later=services.opens_later, submitted=SheetStatus.submitted)
 
