@@ -902,6 +902,35 @@ def test_dashboard_says_where_i_stand_and_what_to_do(app, client, make_event, ma
         assert "Too many applications." in page
 
 
+@pytest.mark.parametrize(("phase", "expected"), [
+    ("review", "See you when hacking starts on"),
+    ("hacking", "Hacking is under way; submissions close on"),
+    ("judging", "Submissions are closed; the jury is scoring the projects."),
+    ("pitching", "Pitching is under way"),
+    ("results", "The event is over. The results will be published soon."),
+    ("published", "The event is over and the results are out."),
+])
+def test_dashboard_status_line_of_a_participant_fits_the_phase(client, make_user, phase, expected):
+    """A finished event told its participants "See you when hacking starts on Jul 2, 2021"."""
+    from tests import factories
+
+    organiser, person = make_user(), make_user()
+    event = factories.create_event(phase="results" if phase == "published" else phase, organiser=organiser)
+    factories.create_team(event, person, application="confirmed")
+    if phase == "published":  # published as the service leaves it (the ranking itself is not read here)
+        from hackathon.results.services import settings_of
+
+        settings_of(event).published_at = utcnow()
+        db.session.commit()
+    sign_in(client, person)
+    page = text(client.get(f"/events/{event.slug}/me"))
+    assert expected in page
+    if phase != "review":
+        assert "See you when hacking starts" not in page
+    if phase == "published":
+        assert f'href="/events/{event.slug}/results"' in client.get(f"/events/{event.slug}/me").get_data(as_text=True)
+
+
 def test_dashboard_without_an_application_invites_to_apply(client, make_event, make_user):
     event = make_event()
     sign_in(client, make_user())
