@@ -220,6 +220,13 @@ FIELD_LABELS = {
     "allow_individuals": _l("Individuals allowed"), "minimum_age": _l("Minimum age"),
     "opens_at": _l("Opens"), "jurors_per_project": _l("Jurors per project"), "shortlist_size": _l("Shortlist size"),
     "prize_text": _l("Prize"), "data_links": _l("Data links"), "criteria": _l("Criteria"),
+    "assign_all": _l("Every juror scores every project (a pitch final)"),
+    "jurors_see_other_scores": _l("Jurors see other jurors' scores"),
+    "jurors_see_leaderboard": _l("Jurors see the leaderboard"), "project_source": _l("Projects judged"),
+    "source_round_id": _l("Shortlist of round"), "show_rank_in_feedback": _l("Rank shown in feedback"),
+    "show_juror_names": _l("Juror names shown"), "allow_archive": _l("Archives allowed"),
+    "gallery_opened_at": _l("Gallery opened"), "show_summaries_to_jurors": _l("Summaries shown to jurors"),
+    "consent_text": _l("Consent text"),
 }
 
 # Fields whose ids name a person, a team, a track, ... (the page reads their names, one query per kind).
@@ -228,7 +235,7 @@ _USER_FIELDS = {"user_id", "juror_id", "mentor_id", "captain_id", "person_id", "
 _TEAM_FIELDS = {"team_id", "conflict_team_ids"}
 _APPLICATION_FIELDS = {"application_id"}
 _TRACK_FIELDS = {"track_id", "track_ids"}
-_ROUND_FIELDS = {"round_id", "final_round_id"}
+_ROUND_FIELDS = {"round_id", "final_round_id", "source_round_id"}
 # Lists of project ids (a count under the same key, as in "projects": 12, stays a number).
 _PROJECT_LIST_FIELDS = {"projects", "slots", "added", "removed"}
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2})?$")
@@ -434,7 +441,7 @@ def _readable(key: str, value: Any, names: _Names, timezone: str) -> str:
         return ", ".join(_readable("", item, names, timezone) for item in value)
     if key == "status" and isinstance(value, str):
         return _status_label(value)
-    if key in ("kind", "state", "method", "origin", "via") and isinstance(value, str) and value in VALUE_LABELS:
+    if key in ("kind", "state", "method", "origin", "via", "project_source") and isinstance(value, str) and value in VALUE_LABELS:
         return str(VALUE_LABELS[value])
     return _shorten(str(value))
 
@@ -449,6 +456,7 @@ VALUE_LABELS = {
     "request": _l("Request to join"), "proposal": _l("As proposed"), "override": _l("Chosen by the organisers"),
     "open": _l("Open"), "claimed": _l("Taken"), "resolved": _l("Resolved"), "cancelled": _l("Cancelled"),
     "on_track": _l("On track"), "at_risk": _l("At risk"), "blocked": _l("Blocked"),
+    "submissions": _l("Every submitted project"), "shortlist": _l("Shortlist"),
     "final_round": _l("The final round's ranking"), "combined": _l("Rounds combined by their weights"),
 }
 

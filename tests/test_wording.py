@@ -391,3 +391,37 @@ def test_signing_out_another_device_says_that_device_not_this_one(app, locale, w
     with app.test_request_context(), force_locale(locale):
         said = gettext("That device is signed out.")
         assert said != "That device is signed out." and wrong not in said
+
+
+def test_ticking_jurors_see_the_leaderboard_is_in_the_audit_log(subs, client_for):
+    """The round's settings entry recorded only its name, closing time and method: any changed field is in it."""
+    from hackathon.audit import AuditEntry
+    from hackathon.judging.models import JudgingRound
+
+    judging_round = JudgingRound(event_id=subs.event.id, name={"en": "Screening"})
+    db.session.add(judging_round)
+    db.session.commit()
+    client = client_for(subs.users["organiser"])
+    response = client.post(f"/events/hack/judging/{judging_round.id}/settings",
+                           data={"name_en": "Screening", "jurors_per_project": "3", "method": "calibrated",
+                                 "projects": "submissions", "jurors_see_leaderboard": "y"})
+    assert response.status_code == 302
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "judging.round_saved"))
+    assert entry.before == {"jurors_see_leaderboard": False} and entry.after == {"jurors_see_leaderboard": True}
+    page = words(client.get("/events/hack/audit"))
+    assert "Jurors see the leaderboard No → Yes" in page
+
+
+def test_every_changed_final_ranking_setting_is_in_the_audit_log(subs, client_for):
+    """Showing jurors' names or ranks in feedback changed nothing in the log: every changed field is recorded."""
+    from hackathon.audit import AuditEntry
+
+    client = client_for(subs.users["organiser"])
+    response = client.post("/events/hack/results/settings", data={"final_round": "", "show_juror_names": "y",
+                                                                   "show_rank_in_feedback": "y"})
+    assert response.status_code == 302
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "results.settings_saved"))
+    assert entry.after == {"show_juror_names": True, "show_rank_in_feedback": True}
+    assert entry.before == {"show_juror_names": False, "show_rank_in_feedback": False}
+    page = words(client.get("/events/hack/audit"))
+    assert "Juror names shown No → Yes" in page and "Rank shown in feedback No → Yes" in page

@@ -116,7 +116,10 @@ def save_round(actor: User, event: Event, judging_round: JudgingRound | None, *,
                                      .where(JudgingRound.event_id == event.id)) or 0
         judging_round = JudgingRound(event_id=event.id, position=position)
         db.session.add(judging_round)
-    before = None if creating else {"name": judging_round.name, "closes_at": judging_round.closes_at}
+    # Every field the settings form sets: a change to any of them (who sees the leaderboard too) is in the log.
+    audited = ("name", "opens_at", "closes_at", "jurors_per_project", "assign_all", "method",
+               "jurors_see_other_scores", "jurors_see_leaderboard", "project_source", "source_round_id")
+    old = None if creating else {key: getattr(judging_round, key) for key in audited}
     judging_round.name = name
     judging_round.opens_at, judging_round.closes_at = opens_at, closes_at
     judging_round.jurors_per_project = jurors_per_project
@@ -127,9 +130,14 @@ def save_round(actor: User, event: Event, judging_round: JudgingRound | None, *,
     judging_round.project_source = ProjectSource(project_source)
     judging_round.source_round_id = source_round_id
     db.session.flush()
+    new = {key: getattr(judging_round, key) for key in audited}
+    if old is None:
+        before, after = None, new
+    else:
+        changed = [key for key in audited if old[key] != new[key]]
+        before, after = {key: old[key] for key in changed}, {key: new[key] for key in changed}
     record_audit(actor=actor, action="judging.round_created" if creating else "judging.round_saved",
-                 event_id=event.id, target=judging_round, before=before,
-                 after={"name": name, "closes_at": closes_at, "method": method})
+                 event_id=event.id, target=judging_round, before=before, after=after)
     db.session.commit()
     return judging_round
 

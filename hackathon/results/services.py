@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from hackathon.accounts.models import User
-from hackathon.audit import record_audit
+from hackathon.audit import changed_fields, record_audit
 from hackathon.errors import Conflict, DomainError, NotAllowed, NotFound
 from hackathon.events.models import Event, EventRole, Role
 from hackathon.extensions import db
@@ -130,14 +130,14 @@ def save_settings(actor: User, event: Event, *, final_round_id: int | None, weig
     if clean and final_round_id is not None and str(final_round_id) not in clean:
         raise DomainError(_("Give the final round a weight too, or leave every weight empty to rank by the "
                             "final round alone."))
-    before = {"final_round_id": settings.final_round_id, "round_weights": settings.round_weights}
-    settings.final_round_id = final_round_id
-    settings.round_weights = clean
-    settings.show_full_ranking, settings.show_rank_in_feedback = show_full_ranking, show_rank_in_feedback
-    settings.show_juror_names = show_juror_names
+    # Every field the form sets is audited when it changes (who sees juror names and ranks too).
+    values = {"final_round_id": final_round_id, "round_weights": clean, "show_full_ranking": show_full_ranking,
+              "show_rank_in_feedback": show_rank_in_feedback, "show_juror_names": show_juror_names}
+    before, after = changed_fields(settings, values)
+    for key, value in values.items():
+        setattr(settings, key, value)
     record_audit(actor=actor, action="results.settings_saved", event_id=event.id, target=settings, before=before,
-                 after={"final_round_id": final_round_id, "round_weights": clean,
-                        "show_full_ranking": show_full_ranking})
+                 after=after)
     db.session.commit()
     return settings
 
