@@ -449,3 +449,51 @@ def test_menu_links(world, client_for, visitor, links):
         ("/events/hack/challenges", "Challenges"), ("/events/hack/help", "Help"),
         ("/events/hack/help/queue", "Help queue")) if re.search(f'href="{re.escape(path)}"', page)}
     assert shown == links
+
+
+# --- phase rules: help is asked and claimed only while teams build ---------------------------------------------
+
+def _close_submissions(event: Event, *, years: int = 0) -> None:
+    now = utcnow()
+    event.hacking_starts_at = now - timedelta(days=3 + 365 * years)
+    event.submissions_close_at = now - timedelta(days=2 + 365 * years)
+    event.pitching_starts_at = now - timedelta(days=1 + 365 * years)
+    event.results_at = now - timedelta(hours=1 + 365 * 24 * years)
+    db.session.commit()
+
+
+def test_no_help_request_once_submissions_close(world, client_for):
+    """After the event, "Your request is in the mentors' queue." was still the answer."""
+    _close_submissions(world.event, years=5)
+    before = db.session.query(HelpRequest).count()
+    client = client_for(world.users["participant"])
+    page = text(client.get("/events/hack/help"))
+    assert "Mentors take help requests from the start of hacking until submissions close." in page
+    assert 'name="topic"' not in client.get("/events/hack/help").get_data(as_text=True)
+    response = client.post("/events/hack/help", data=ask(topic="late"), follow_redirects=True)
+    assert "in the mentors' queue" not in text(response)
+    assert "Mentors take help requests from the start of hacking" in text(response)
+    assert db.session.query(HelpRequest).count() == before
+
+
+def test_no_help_request_before_hacking_starts(world):
+    world.event.hacking_starts_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
+    with pytest.raises(services.OutOfPhase):
+        services.ask_for_help(world.users["participant"], world.event, topic="early", description="",
+                              language=None, now=utcnow())
+
+
+def test_no_claim_once_submissions_close_and_no_claim_button(world, client_for):
+    """The queue offered "Claim" on requests that had waited five years."""
+    _close_submissions(world.event, years=5)
+    client = client_for(world.users["mentor"])
+    queue = client.get("/events/hack/help/queue").get_data(as_text=True)
+    assert f"/help/{world.ids['open_request']}/claim" not in queue
+    response = client.post(f"/events/hack/help/{world.ids['open_request']}/claim", follow_redirects=True)
+    assert "Mentors take help requests from the start of hacking until submissions close." in text(response)
+    assert fresh(world.ids["open_request"]).status == HelpStatus.open
+    # A request already claimed can still be closed out.
+    response = client.post(f"/events/hack/help/{world.ids['claimed_request']}/resolve")
+    assert response.status_code == 302
+    assert fresh(world.ids["claimed_request"]).status == HelpStatus.resolved

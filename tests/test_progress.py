@@ -756,3 +756,30 @@ def test_extra_fields_cannot_pick_the_team_or_the_author(progress_world, client_
         w.ids, mentor_id=str(w.users["other_mentor"].id), team_id=str(w.other_team.id)))
     review = db.session.scalar(select(MentorReview))
     assert (review.team_id, review.mentor_id) == (w.team.id, w.users["mentor"].id)
+
+
+def test_no_mentor_review_once_the_results_are_published(progress_world, client_for):
+    """A mentor saved a team review after the results were out."""
+    from hackathon.results.services import settings_of
+
+    w = progress_world
+    client = client_for(w.users["mentor"])
+    settings_of(w.event).published_at = utcnow()
+    db.session.commit()
+    page = client.get(f"/events/hack/mentoring/teams/{w.team.id}").get_data(as_text=True)
+    assert "mentors no longer review the teams" in page
+    assert 'name="status"' not in page
+    response = client.post(f"/events/hack/mentoring/teams/{w.team.id}", data=review_data(w.ids))
+    assert response.status_code == 200
+    assert "The results are published: mentors no longer review the teams." in text(response)
+    assert count(MentorReview, MentorReview.team_id == w.team.id) == 0
+
+
+def test_mentor_reviews_go_on_through_judging(progress_world):
+    """Jurors read the latest review, so reviewing stays open after submissions close, until results."""
+    w = progress_world
+    w.event.submissions_close_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    review = services.review_team(w.users["mentor"], w.event, w.team, status="on_track", comment_to_team="",
+                                  private_note="", scores={w.ids["criterion"]: 4}, now=utcnow())
+    assert review.id is not None

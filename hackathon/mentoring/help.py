@@ -21,8 +21,9 @@ from sqlalchemy.orm import joinedload
 
 from hackathon.accounts.models import User
 from hackathon.audit import record_audit
-from hackathon.errors import Conflict, DomainError, NotAllowed, NotFound
+from hackathon.errors import Conflict, DomainError, NotAllowed, NotFound, OutOfPhase
 from hackathon.events.models import Event
+from hackathon.events.phases import submissions_open
 from hackathon.extensions import db
 from hackathon.mail import queue_mail
 from hackathon.mentoring.models import HelpRequest, HelpStatus, MentorProfile
@@ -99,6 +100,17 @@ def waiting_time(request: HelpRequest, now: datetime) -> timedelta:
 # --- team side -------------------------------------------------------------------------------------------------
 
 
+def help_open(event: Event, now: datetime) -> bool:
+    """Teams ask and mentors claim while teams build: from the start of hacking until submissions close
+    (no grace: once the projects are in, a waiting request has nothing left to help with)."""
+    return submissions_open(event.schedule, now)
+
+
+def _refuse_out_of_phase(event: Event, now: datetime) -> None:
+    if not help_open(event, now):
+        raise OutOfPhase(_("Mentors take help requests from the start of hacking until submissions close."))
+
+
 def _team_id_or_refuse(actor: User, event: Event) -> int:
     if not can_ask_for_help(actor, event):
         raise NotAllowed(_("Only members of an accepted team ask for help."))
@@ -118,6 +130,7 @@ def ask_for_help(actor: User, event: Event, *, topic: str, description: str, lan
     """Open a request for the actor's accepted team; the same request still waiting or in progress is returned
     rather than asked twice."""
     team_id = _team_id_or_refuse(actor, event)
+    _refuse_out_of_phase(event, now)
     topic, description = (topic or "").strip(), (description or "").strip()
     if not topic:
         raise DomainError(_("Say in a few words what you need help with."))
@@ -177,6 +190,7 @@ def claim_help(actor: User, event: Event, request_id: int, *, now: datetime) -> 
     if not can_claim_help(actor, event):
         raise NotAllowed(_("Only mentors claim help requests."))
     request = get_request(event, request_id)
+    _refuse_out_of_phase(event, now)
     if db.session.scalar(select(TeamMember.id).where(TeamMember.team_id == request.team_id,
                                                      TeamMember.user_id == actor.id)) is not None:
         raise Conflict(_("You are a member of this team: another mentor should help."))

@@ -86,7 +86,7 @@ def team_help(event: Event):
             flash(_("Your request is in the mentors' queue."), "success")
             return redirect(url_for("mentoring.help", slug=event.slug))
     now = utcnow()
-    return render_template("mentoring/help/team.html", event=event, form=form,
+    return render_template("mentoring/help/team.html", event=event, form=form, is_open=services.help_open(event, now),
                            requests=services.team_requests(current_user, event), now=now,
                            waiting=services.waiting_time, duration=_duration, labels=_status_labels(),
                            active=services.ACTIVE, button_form=EmptyForm(formdata=None))
@@ -106,7 +106,7 @@ def help_queue(event: Event):
     filters.validate()
     queue = services.help_queue(current_user, event, **filters.filters(), now=utcnow())
     return render_template("mentoring/help/queue.html", event=event, queue=queue, filters=filters,
-                           can_claim=can_claim_help(current_user, event),
+                           can_claim=can_claim_help(current_user, event) and services.help_open(event, utcnow()),
                            is_organiser=can_manage_event(current_user, event), duration=_duration,
                            languages=_language_names(), button_form=EmptyForm(formdata=None))
 

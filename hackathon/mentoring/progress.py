@@ -378,6 +378,14 @@ def accepted_team(event: Event, team_id: int) -> Team:
     return team
 
 
+def reviews_open(event: Event) -> bool:
+    """Mentors review their teams until the results are published: during judging and pitching a review still
+    informs the jurors (they read the latest one); once the results are out it would change nothing."""
+    from hackathon.results.models import ResultSettings
+
+    return db.session.scalar(select(ResultSettings.published_at).where(ResultSettings.event_id == event.id)) is None
+
+
 def review_team(actor: User, event: Event, team: Team, *, status: str, scores: dict[int, int],
                 comment_to_team: str, private_note: str, now: datetime) -> MentorReview:
     """Store a new review (reviews are never edited: the rows are the history) and tell the team's members.
@@ -387,6 +395,8 @@ def review_team(actor: User, event: Event, team: Team, *, status: str, scores: d
     """
     if team.event_id != event.id or not can_review_team(actor, event, team.id):
         raise NotFound()
+    if not reviews_open(event):
+        raise OutOfPhase(_("The results are published: mentors no longer review the teams."))
     try:
         status = TeamStatus(status)
     except ValueError:

@@ -275,6 +275,7 @@ def review_team(event: Event, team_id: int):
     progress = services.team_progress(event, team.id)
     all_criteria = {str(c.id): c for c in services.rubric(event, include_archived=True)}
     return render_template("mentoring/progress/review.html", event=event, team=team, form=form,
+                           reviews_open=services.reviews_open(event),
                            progress=progress, criteria=all_criteria, name_of=name_of,
                            show_private=can_manage_mentoring(current_user, event), own_notes_of=current_user.id)
 
