@@ -889,6 +889,68 @@ def test_the_jurors_queue_links_to_the_leaderboard_of_each_round_that_allows_it(
     assert f"/judging/{jury.round.id}/leaderboard" in juror.get(BASE + "/jury").get_data(as_text=True)
 
 
+def test_a_juror_reads_their_own_sheet_once_the_round_is_closed_or_not_yet_open(jury, client_for):
+    from tests.test_pitch_day import plain, plan_and_stage
+
+    juror, juror2 = client_for(jury.users["juror"]), jury.users["juror2"]
+    url = f"{BASE}/jury/{jury.round.id}/{jury.project.id}"
+    assert juror.post(url, data=sheet_data(jury, 8, 7, 9, comment="Clear demo", note="Ask about costs"))\
+        .status_code == 302
+    db.session.add(JurorAssignment(round_id=jury.round.id, juror_id=juror2.id, submission_id=jury.project.id))
+    db.session.add(ScoreSheet(round_id=jury.round.id, juror_id=juror2.id, submission_id=jury.project.id,
+                              status=SheetStatus.submitted, scores={str(c.id): 2 for c in jury.criteria},
+                              comment_to_team="Second juror words", private_note="Second juror note"))
+    jury.round.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+    def read_only(response):
+        page, html_page = plain(response), response.get_data(as_text=True)
+        assert "name=\"submit_sheet\"" not in html_page and "name=\"criterion_" not in html_page
+        assert "Second juror" not in page  # never another juror's sheet
+        return page
+
+    page = read_only(juror.get(url))
+    assert "This round is closed" in page and "My sheet Submitted" in page
+    assert "Impact 8 scale 1–10 · weight 0.5" in page and "Feasibility 7" in page and "Pitch 9" in page
+    assert "Comment to the team Clear demo" in page and "Private note to organisers Ask about costs" in page
+    # A refused send shows the saved sheet, not what was sent.
+    page = read_only(juror.post(url, data=sheet_data(jury, 1, 1, 1, comment="Too late")))
+    assert "Impact 8" in page and "Too late" not in page
+    # A round not open yet (moved later after a draft) shows the draft the same way.
+    db.session.execute(ScoreSheet.__table__.update().where(ScoreSheet.juror_id == jury.users["juror"].id)
+                       .values(status=SheetStatus.draft, comment_to_team=""))
+    jury.round.opens_at, jury.round.closes_at = utcnow() + timedelta(days=1), utcnow() + timedelta(days=2)
+    db.session.commit()
+    page = read_only(juror.get(url))
+    assert "This round opens on" in page and "My sheet Draft" in page and "Pitch 9" in page
+    assert "Comment to the team —" in page
+    # Without a sheet there is nothing to show; the second juror sees only theirs.
+    assert "My sheet" not in plain(juror.get(f"{BASE}/jury/{jury.round.id}/{jury.other_project.id}"))
+    page = plain(client_for(juror2).get(url))
+    assert "Second juror words" in page and "Clear demo" not in page and "Ask about costs" not in page
+
+    # The pitch-day phone view, once its round is closed.
+    for position, project in enumerate((jury.project, jury.other_project)):
+        db.session.add(ShortlistEntry(round_id=jury.round.id, submission_id=project.id, position=position,
+                                      origin="proposed"))
+    jury.round.shortlist_published_at = utcnow()
+    jury.pitch = JudgingRound(event_id=jury.event.id, name={"en": "Pitch"}, position=1, project_source="shortlist",
+                              source_round_id=jury.round.id, assign_all=True)
+    db.session.add(jury.pitch)
+    db.session.commit()
+    stage = JudgingCriterion(round_id=jury.pitch.id, position=0, name={"en": "Stage"}, weight=Decimal(1))
+    db.session.add(stage)
+    db.session.commit()
+    plan_and_stage(jury, client_for).post(f"{BASE}/judging/{jury.pitch.id}/live/next")
+    on_stage = f"{BASE}/jury/{jury.pitch.id}/{jury.project.id}"
+    juror.post(on_stage, data={f"criterion_{stage.id}": "6", "comment_to_team": "Great pitch", "submit_sheet": "y"})
+    jury.pitch.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    page = read_only(juror.get(f"{BASE}/jury/{jury.pitch.id}/live"))
+    assert "The round is closed" in page and "My sheet Submitted" in page
+    assert "Stage 6" in page and "Great pitch" in page
+
+
 # --- weights as people wrote them; rounds not open yet; labels; the scale beside each field (issue 11) --------------
 
 

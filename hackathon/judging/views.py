@@ -409,11 +409,13 @@ def jury(event: Event):
                            opens_later=services.opens_later, submitted=SheetStatus.submitted)
 
 
-def _sheet_page(event: Event, judging_round: JudgingRound, submission, form, status: int = 200):
+def _sheet_page(event: Event, judging_round: JudgingRound, submission, form, sheet=None, status: int = 200):
+    """The sheet page; `sheet` is the juror's own saved sheet, shown read only while the round is not open."""
     version = judged_version(submission)
     project = project_view(version.snapshot) if version else None
     return render_template("judging/sheet.html", event=event, round=judging_round, submission=submission,
-                           project=project, form=form, conflict_form=ConflictForm(formdata=None),
+                           project=project, form=form, sheet=sheet, submitted=SheetStatus.submitted,
+                           conflict_form=ConflictForm(formdata=None),
                            others=services.other_sheets(current_user, judging_round, submission.id),
                            mentor_summary=services.mentor_summary(event, submission.team_id),
                            name=services.round_name(judging_round, _locale()),
@@ -435,14 +437,15 @@ def sheet(event: Event, round_id: int, submission_id: int):
                      if a.submission_id == submission_id), None)
     if request.method == "GET":
         return _sheet_page(event, judging_round, submission,
-                           sheet_form(judging_round, lambda c: services.criterion_name(c, _locale()), sheet=existing))
+                           sheet_form(judging_round, lambda c: services.criterion_name(c, _locale()), sheet=existing),
+                           sheet=existing)
     form = sheet_form(judging_round, lambda c: services.criterion_name(c, _locale()), formdata=request.form)
     autosave = request.headers.get("X-Autosave") == "1"
     if not form.validate():
         if autosave:  # the page keeps what was typed; the juror sees the problem when saving by hand
             return Response(status=422)
         # An expired CSRF token (a sheet open for hours) lands here too: the values are shown again, kept.
-        return _sheet_page(event, judging_round, submission, form)
+        return _sheet_page(event, judging_round, submission, form, sheet=existing)
     submit = bool(form.submit_sheet.data) and not autosave
     scores = {c.id: getattr(form, f"criterion_{c.id}").data for c in judging_round.criteria}
     try:
@@ -458,7 +461,7 @@ def sheet(event: Event, round_id: int, submission_id: int):
             db.session.rollback()
             return Response(status=409)
         _flash_error(error)
-        return _sheet_page(event, judging_round, submission, form)
+        return _sheet_page(event, judging_round, submission, form, sheet=existing)
     if autosave:
         return Response(status=204)
     flash(_("Your sheet is submitted. You can change it until the round closes.") if submit
