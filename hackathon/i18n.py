@@ -63,3 +63,15 @@ def _signed_in_locale() -> str | None:
 
 def current_locale() -> str:
     return str(get_locale())
+
+
+def language_name_in(code: str, locale: str | None = None) -> str:
+    """A language's name in the reader's language ("Russian", "русский", "орусча" for ru); the code itself
+    for a code Babel does not know."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        names = Locale.parse(locale or current_locale()).languages
+    except (UnknownLocaleError, ValueError):
+        return code
+    return names.get(code, code)

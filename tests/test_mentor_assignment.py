@@ -346,10 +346,14 @@ def test_the_proposal_shows_its_match_reasons_translated(assignment_world, clien
     page = organiser.post("/events/hack/mentors/propose", data={"per_team": "1", "keep_existing": "y"})
     body = text(page)
     assert page.status_code == 200, body[:2000]
-    assert "same track, language: ru, expertise: data" in body
+    assert "same track, language: Russian, expertise: data" in body  # the name, not the code "ru"
     assert f'name="reason-{ids["other_team"]}-{ids["other_mentor_user"]}" value="track|language: ru|expertise: data"' \
         in body
     w.users["organiser"].locale = "ru"
     db.session.commit()
     page = organiser.post("/events/hack/mentors/propose", data={"per_team": "1", "keep_existing": "y"})
-    assert page.status_code == 200 and "тот же трек, язык: ru, экспертиза: data" in text(page)
+    assert page.status_code == 200 and "тот же трек, язык: русский, экспертиза: data" in text(page)
+    w.users["organiser"].locale = "ky"
+    db.session.commit()
+    page = organiser.post("/events/hack/mentors/propose", data={"per_team": "1", "keep_existing": "y"})
+    assert page.status_code == 200 and "орусча" in text(page) and ": ru," not in text(page)

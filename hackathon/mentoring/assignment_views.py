@@ -15,6 +15,7 @@ from flask_login import current_user
 from hackathon.errors import DomainError, NotAllowed, NotFound
 from hackathon.events.models import Event
 from hackathon.extensions import db
+from hackathon.i18n import language_name_in
 from hackathon.mentoring import assignment as services
 from hackathon.mentoring import bp
 from hackathon.forms import EmptyForm, options, posted_int
@@ -120,7 +121,7 @@ def reason_text(reason: str) -> str:
         return _("same track")
     kind, _sep, value = reason.partition(": ")
     if kind == "language":
-        return _("language: %(value)s", value=value)
+        return _("language: %(value)s", value=language_name_in(value))
     if kind == "expertise":
         return _("expertise: %(value)s", value=value)
     return reason
