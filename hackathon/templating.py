@@ -1,10 +1,12 @@
 """Template helpers: dates in the event's timezone and the reader's locale, labels, navigation context."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime
 from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
@@ -68,11 +70,24 @@ def register_nav(provider):
     return provider
 
 
+def datetime_pattern(locale, fmt: str = "medium") -> str:
+    """The locale's date-and-time pattern for `fmt`, with a four-digit year and minutes, never seconds.
+
+    CLDR's short dates write two-digit years in English and Kyrgyz ("1/1/99" for 2099) and its medium and long
+    times carry seconds ("10:00:00 AM"); a date people read names its year in full and a time its minutes.
+    """
+    locale = Locale.parse(locale)
+    date = re.sub(r"(?<![yY])[yY]{2}(?![yY])", "y", locale.date_formats[fmt].pattern)
+    return locale.datetime_formats[fmt].replace("{1}", date).replace("{0}", locale.time_formats["short"].pattern)
+
+
 def local_datetime(value: datetime | None, tz: str = "UTC", fmt: str = "medium") -> str:
     """A UTC datetime shown in `tz`, formatted for the reader's locale, with the zone name."""
     if value is None:
         return ""
-    return format_datetime(value, format=fmt, tzinfo=ZoneInfo(tz), locale=get_locale()) + f" ({tz})"
+    locale = get_locale()
+    return (format_datetime(value, format=datetime_pattern(locale, fmt), tzinfo=ZoneInfo(tz), locale=locale)
+            + f" ({tz})")
 
 
 def plain_number(value) -> str:

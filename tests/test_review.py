@@ -336,8 +336,8 @@ def test_queue_lists_applications_with_ratings_members_and_local_times(
     assert "4.5" in page and "(2 ratings)" in page
     assert "3.0" in page and "(1 rating)" in page
     assert "Aida Bekova" in page and "Draft Person" not in page
-    assert "3/1/26, 12:30 PM (Asia/Bishkek)" in page  # 06:30 UTC is 12:30 in Bishkek
-    assert "3/3/26, 2:00 AM (Asia/Bishkek)" in page
+    assert "3/1/2026, 12:30 PM (Asia/Bishkek)" in page  # 06:30 UTC is 12:30 in Bishkek
+    assert "3/3/2026, 2:00 AM (Asia/Bishkek)" in page
     assert "2 applications" in page
     assert f'href="{detail(team)}"' in page
 

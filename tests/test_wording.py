@@ -293,7 +293,7 @@ def test_the_audit_log_says_what_happened_in_words_and_event_time(subs, client_f
     assert "Scores Impact: 7, Pitch: 9" in page and "Comment to the team Clear map" in page and "{" not in page
     # 12:30 UTC is 18:30 in Bishkek (UTC+6); the ISO text never shows.
     assert "Changed a judging round: Screening" in page
-    assert "5/3/26, 6:30 PM (Asia/Bishkek)" in page and "2026-05-03T12:30" not in page
+    assert "5/3/2026, 6:30 PM (Asia/Bishkek)" in page and "2026-05-03T12:30" not in page
     assert "Changed a track: Water" in page and "Name Water → Clean water" in page
 
 
@@ -425,3 +425,18 @@ def test_every_changed_final_ranking_setting_is_in_the_audit_log(subs, client_fo
     assert entry.before == {"show_juror_names": False, "show_rank_in_feedback": False}
     page = words(client.get("/events/hack/audit"))
     assert "Juror names shown No → Yes" in page and "Rank shown in feedback No → Yes" in page
+
+
+@pytest.mark.parametrize("locale", ["en", "ru", "ky"])
+@pytest.mark.parametrize("fmt", ["short", "medium", "long"])
+def test_every_shown_date_has_a_four_digit_year_and_no_seconds(app, locale, fmt):
+    """CLDR's short dates say "1/1/99" for 2099 in English (Kyrgyz too) and its medium times "10:00:00 AM"."""
+    from datetime import datetime
+
+    from flask_babel import force_locale
+
+    from hackathon.templating import local_datetime
+
+    with app.test_request_context(), force_locale(locale):
+        shown = local_datetime(datetime(2099, 1, 1, 4, 0, 30), "Asia/Bishkek", fmt)
+    assert "2099" in shown and "10:00" in shown and "10:00:30" not in shown and "10:00:00" not in shown, shown
