@@ -81,10 +81,15 @@ def datetime_pattern(locale, fmt: str = "medium") -> str:
     return locale.datetime_formats[fmt].replace("{1}", date).replace("{0}", locale.time_formats["short"].pattern)
 
 
-def local_datetime(value: datetime | None, tz: str = "UTC", fmt: str = "medium") -> str:
-    """A UTC datetime shown in `tz`, formatted for the reader's locale, with the zone name."""
-    if value is None:
+def local_datetime(value: datetime | str | None, tz: str = "UTC", fmt: str = "medium") -> str:
+    """A UTC datetime (or its ISO text, as a published snapshot keeps it) shown in `tz`, formatted for the
+    reader's locale, with the zone name."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+        if value.tzinfo is not None:
+            value = value.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
     locale = get_locale()
     return (format_datetime(value, format=datetime_pattern(locale, fmt), tzinfo=ZoneInfo(tz), locale=locale)
             + f" ({tz})")

@@ -471,3 +471,18 @@ def test_certificates_go_only_to_people_who_took_part(judged, client_for, make_u
     assert "Certificates issued: 1; updated: 0; revoked: 0." in text(
         organiser.post(BASE + "/results/certificates", follow_redirects=True))
     assert "genuine" in text(client_for(None).get(f"/certificates/{code}")) and count(Certificate) == 4
+
+
+def test_the_public_results_say_when_they_were_published_in_the_events_time(judged, client_for):
+    """The public page said "Published 2021-07-10 13:00 UTC" while the manage page used the event's zone."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+
+    publish_now(judged, client_for, confirm=True)
+    settings = db.session.scalar(select(ResultSettings))
+    page = text(client_for(None).get(BASE + "/results"))
+    zone = judged.event.timezone
+    shown = format_datetime(settings.published_at, "M/d/y, h:mm a", tzinfo=ZoneInfo(zone), locale="en")
+    assert f"Published {shown} ({zone})" in page, page
+    assert text(client_for(judged.users["organiser"]).get(BASE + "/results/manage")).count(f"{shown} ({zone})")
