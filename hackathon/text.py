@@ -29,3 +29,32 @@ def clean_line(value: str | None) -> str:
     if not value:
         return ""
     return " ".join("".join(ch for ch in value if not _removed(ch, _KEPT_IN_TEXTS)).split())
+
+
+# Russian and Kyrgyz letters in Latin, for file names (ASCII in every browser and file system).
+_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяңөү",
+                     "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch  y  e yu ya ng o u".split(" ")))
+
+
+def ascii_slug(value: str, fallback: str = "file") -> str:
+    """"Дата Келечек" → "data-kelechek", "Data: Kelechek!" → "data-kelechek": for download file names."""
+    letters = []
+    for ch in unicodedata.normalize("NFC", value.casefold()):
+        if ch in _CYRILLIC:
+            letters.append(_CYRILLIC[ch])
+            continue
+        for part in unicodedata.normalize("NFKD", ch):  # "é" → "e" and a dropped accent
+            letters.append(part if part.isascii() and part.isalnum() else "" if unicodedata.combining(part) else "-")
+    slug = "-".join(part for part in "".join(letters).split("-") if part)
+    return slug[:80].strip("-") or fallback
+
+
+def attachment_disposition(ascii_name: str, name: str | None = None) -> str:
+    """A Content-Disposition for a download: `ascii_name` for every client and, when `name` is not ASCII,
+    the same in full Unicode as filename* (RFC 6266)."""
+    from urllib.parse import quote
+
+    header = f'attachment; filename="{ascii_name}"'
+    if name and name != ascii_name and not name.isascii():
+        header += f"; filename*=UTF-8''{quote(name, safe='')}"
+    return header

@@ -18,6 +18,7 @@ from hackathon.judging.models import JudgingCriterion, JudgingRound, ScoreSheet,
 from hackathon.results import services
 from hackathon.results.models import Award, AwardWinner, ResultSettings
 from hackathon.submissions.models import SubmissionSettings
+from hackathon.text import ascii_slug
 from tests.submissions_support import *  # noqa: F401,F403  (fixtures client_for, subs, files_dir)
 from tests.submissions_support import XSS, count, statuses, text, walk
 from tests.test_judging import BASE, jury, submitted  # noqa: F401  (the judging world: a round, two projects, three jurors)
@@ -267,6 +268,11 @@ def test_the_feedback_pdf_embeds_a_font_with_kyrgyz_glyphs(judged, client_for):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF-") and "attachment" in response.headers["Content-Disposition"]
     assert b"DejaVu" in response.data
+    # Named after the event and the team, not the internal id: ASCII, and the team's spelling in filename*.
+    disposition = response.headers["Content-Disposition"]
+    assert 'filename="feedback-hack-taza-suu-ngou.pdf"' in disposition, disposition
+    assert "filename*=UTF-8''feedback-hack-%D0%A2" in disposition
+    assert str(judged.team.id) not in disposition.split(";")[1]
     streams = response.data + b"".join(zlib.decompress(m) for m in re.findall(
         rb"stream\r?\n(.*?)\r?\nendstream", response.data, re.S) if m[:1] == b"x")
     for code_point in ("04A3", "04E9", "04AF"):  # ң ө ү mapped back to Unicode: the text is real text
@@ -300,6 +306,8 @@ def test_certificates_for_every_participant_with_a_verification_link(judged, cli
     # Each participant downloads their own, in their language; the dashboard links to it.
     response = client_for(judged.users["other_participant"]).get(BASE + "/results/certificate.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    name_slug = ascii_slug(judged.users["other_participant"].name)
+    assert f'filename="certificate-hack-{name_slug}.pdf"' in response.headers["Content-Disposition"]
     assert re.search(r"<04[0-9A-F]{2}>", response.data.decode("latin-1").upper())  # Cyrillic: it is in Kyrgyz
     assert "certificate.pdf" in client_for(judged.users["participant"]).get(BASE + "/me").get_data(as_text=True)
     assert client_for(judged.users["stranger"]).get(BASE + "/results/certificate.pdf").status_code == 404
@@ -486,3 +494,33 @@ def test_the_public_results_say_when_they_were_published_in_the_events_time(judg
     shown = format_datetime(settings.published_at, "M/d/y, h:mm a", tzinfo=ZoneInfo(zone), locale="en")
     assert f"Published {shown} ({zone})" in page, page
     assert text(client_for(judged.users["organiser"]).get(BASE + "/results/manage")).count(f"{shown} ({zone})")
+
+
+def test_the_manage_page_names_a_place_award_once_and_keeps_certificates_apart(judged, client_for):
+    """"Second place place 2" repeated the place; "Issue the certificates" sat on the unpublish form's label."""
+    publish_now(judged, client_for)
+    raw = client_for(judged.users["organiser"]).get(BASE + "/results/manage").get_data(as_text=True)
+    import re
+
+    words = " ".join(re.sub(r"<[^>]+>", " ", raw).split())
+    assert "First place #1" in words and "place 1" not in words
+    certificates, unpublish = raw.index('id="certificates-heading"'), raw.index('id="unpublish-heading"')
+    assert certificates < raw.index("Issue the certificates") < raw.index("</section>", certificates) < unpublish
+    assert unpublish < raw.index('name="reason"')
+
+
+def test_ascii_slug_for_file_names():
+    assert ascii_slug("Data Kelechek") == "data-kelechek"
+    assert ascii_slug("Дата Келечек") == "data-kelechek"
+    assert ascii_slug("Өнүгүү: ңыл!") == "onuguu-ngyl"
+    assert ascii_slug("café") == "cafe" and ascii_slug("???", "team") == "team"
+
+
+
+def test_scores_are_written_with_the_readers_decimal_separator(judged, client_for):
+    """A Russian page said "8.0": Russian writes "8,0". The CSV and JSON keep the dot."""
+    publish_now(judged, client_for)
+    judged.users["teammate"].locale = "ru"
+    db.session.commit()
+    page = text(client_for(judged.users["teammate"]).get(BASE + f"/results/feedback/{judged.team.id}"))
+    assert "8,0" in page and "8.0" not in page  # Impact's mean for Taza Suu: (9 + 8 + 7) / 3

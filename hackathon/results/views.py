@@ -19,6 +19,7 @@ from hackathon.permissions import can_manage_event, event_route
 from hackathon.results import bp, services
 from hackathon.results.forms import DecideForm, PublishForm, UnpublishForm, award_form, settings_form
 from hackathon.templating import register_nav
+from hackathon.text import ascii_slug, attachment_disposition
 
 
 @register_nav
@@ -278,7 +279,10 @@ def _feedback_pdf(event: Event, data: dict):
             comments=[f"{c['juror']}: {c['text']}" if c["juror"] else c["text"] for c in r["comments"]])
             for r in data["rounds"]])
     response = Response(feedback_pdf(document), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="feedback-{data["project_id"]}.pdf"'
+    # Named after the event and the team (an internal id told the reader nothing): ASCII for every client,
+    # the team's own spelling in filename*.
+    response.headers["Content-Disposition"] = attachment_disposition(
+        f"feedback-{event.slug}-{ascii_slug(data['team'], 'team')}.pdf", f"feedback-{event.slug}-{data['team']}.pdf")
     return response
 
 
@@ -310,7 +314,9 @@ def my_certificate(event: Event):
     with force_locale(current_user.locale or "en"):
         data = _certificate_pdf(certificate)
     response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{event.slug}.pdf"'
+    response.headers["Content-Disposition"] = attachment_disposition(
+        f"certificate-{event.slug}-{ascii_slug(current_user.name, 'participant')}.pdf",
+        f"certificate-{event.slug}-{current_user.name}.pdf")
     return response
 
 
