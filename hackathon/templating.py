@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime
+from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
 from hackathon.i18n import lazy_gettext as _l
@@ -95,6 +96,14 @@ def local_datetime(value: datetime | str | None, tz: str = "UTC", fmt: str = "me
             + f" ({tz})")
 
 
+def decimal_number(value, places: int = 1) -> str:
+    """A score, mean or statistic for people to read: `places` decimals with the reader's separator ("8,3" in
+    Russian). Only for display; CSV and JSON keep the dot."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="0." + "0" * places if places else "0", locale=get_locale())
+
+
 def plain_number(value) -> str:
     """A decimal as people write it: 20, 12.5, 0.25 — never an exponent (Decimal.normalize() gives "2E+1") and no
     trailing zeros (a Numeric(12, 4) column gives back "20.0000")."""
@@ -115,6 +124,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["plain_number"] = plain_number
+    app.jinja_env.filters["decimal"] = decimal_number
     app.jinja_env.globals["PHASE_LABELS"] = PHASE_LABELS
     app.jinja_env.globals["ROLE_LABELS"] = ROLE_LABELS
     app.jinja_env.globals["ROLE_NAMES"] = ROLE_NAMES
