@@ -355,6 +355,24 @@ def test_team_page_shows_members_profiles_but_never_birth_year_or_gender(client,
     assert "2 of at most 3" in page
 
 
+def test_team_page_has_an_actions_column_only_when_a_row_has_an_action(client, event, make_user, new_team):
+    """After applications closed the members' table kept an empty "Actions" column."""
+    captain, member = make_user(), make_user()
+    new_team(captain, event, "Team Alpha", member)
+    sign_in(client, captain)
+    page = raw(client.get("/events/civic/team"))
+    assert ">Actions<" in page and "/remove" in page  # the captain removes members while applications are open
+    event.applications_close_at = utcnow() - timedelta(hours=1)
+    event.applications_open_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    page = raw(client.get("/events/civic/team"))
+    assert ">Actions<" not in page and "/remove" not in page
+    head = page[page.index('id="members-heading"'):]
+    assert head.count("<th scope", 0, head.index("</thead>")) == 4
+    sign_in(client, member)  # a member never has an action in that table
+    assert ">Actions<" not in raw(client.get("/events/civic/team"))
+
+
 def test_team_page_links_the_application_when_that_page_exists(client, event, make_user, new_team):
     captain = make_user()
     new_team(captain, event)
