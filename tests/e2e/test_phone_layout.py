@@ -59,3 +59,40 @@ def test_page_is_no_wider_than_a_phone(live_server, browser, demo, who, path):
             assert button.bounding_box()["height"] < 80, f"{path}: the filter button is {button.bounding_box()}"
     finally:
         context.close()
+
+
+def test_a_wide_table_shows_it_scrolls_and_wraps_names_whole(live_server, browser, demo):
+    """The final ranking at phone width: team and project names wrap inside the screen; the wrapper, which scrolls
+    for the score column, shows a shadow at its right edge (CSS backgrounds, no script) and none at its left."""
+    context = browser.new_context(viewport=PHONE, locale="ru-RU", service_workers="block")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, "organiser@demo.test")
+        assert page.goto(f"{live_server.url}/events/{DONE}/results/manage").status == 200
+        wrap = page.get_by_role("region", name="Итоговый рейтинг")
+        box = wrap.bounding_box()
+        assert wrap.evaluate("e => e.scrollWidth > e.clientWidth"), "the ranking fits: nothing to show"
+        for column in (2, 3):  # team, project
+            rights = wrap.locator(f"tbody td:nth-child({column})").evaluate_all(
+                "cells => cells.map(c => c.getBoundingClientRect().right)")
+            assert rights and max(rights) <= box["x"] + box["width"], f"column {column} runs past the screen"
+        style = wrap.evaluate("""e => { const s = getComputedStyle(e);
+            return {image: s.backgroundImage, attachment: s.backgroundAttachment,
+                    cell: getComputedStyle(e.querySelector('td')).backgroundColor}; }""")
+        assert style["image"].count("linear-gradient") == 4 and style["attachment"] == "local, local, scroll, scroll"
+        assert style["cell"] == "rgba(0, 0, 0, 0)", "opaque cells would hide the shadows"
+
+        def darkness(x: float) -> int:
+            """How dark the darkest pixel is of a 1 px column at x atop the header row (no text there)."""
+            from io import BytesIO
+            from PIL import Image
+            top = box["y"] + page.evaluate("window.scrollY")
+            clip = {"x": x, "y": top + 2, "width": 1, "height": 6}
+            image = Image.open(BytesIO(page.screenshot(clip=clip, full_page=True))).convert("L")
+            return 255 - image.getextrema()[0]
+
+        right, left = darkness(box["x"] + box["width"] - 2), darkness(box["x"] + 1)
+        assert right > 30 and left < 10, (right, left)
+    finally:
+        context.close()
