@@ -909,15 +909,21 @@ def test_dashboard_says_where_i_stand_and_what_to_do(app, client, make_event, ma
     ("pitching", "Pitching is under way"),
     ("results", "The event is over. The results will be published soon."),
     ("published", "The event is over and the results are out."),
+    ("published-without-team", "The event is over and the results are out."),
 ])
 def test_dashboard_status_line_of_a_participant_fits_the_phase(client, make_user, phase, expected):
     """A finished event told its participants "See you when hacking starts on Jul 2, 2021"."""
     from tests import factories
 
     organiser, person = make_user(), make_user()
-    event = factories.create_event(phase="results" if phase == "published" else phase, organiser=organiser)
-    factories.create_team(event, person, application="confirmed")
-    if phase == "published":  # published as the service leaves it (the ranking itself is not read here)
+    event = factories.create_event(phase="results" if phase.startswith("published") else phase, organiser=organiser)
+    if phase == "published-without-team":
+        db.session.add(Application(event_id=event.id, kind=ApplicationKind.individual, user_id=person.id,
+                                   individual_user_id=person.id, status=ApplicationStatus.confirmed, answers={}))
+        db.session.commit()
+    else:
+        factories.create_team(event, person, application="confirmed")
+    if phase.startswith("published"):  # published as the service leaves it (the ranking itself is not read here)
         from hackathon.results.services import settings_of
 
         settings_of(event).published_at = utcnow()
@@ -927,7 +933,7 @@ def test_dashboard_status_line_of_a_participant_fits_the_phase(client, make_user
     assert expected in page
     if phase != "review":
         assert "See you when hacking starts" not in page
-    if phase == "published":
+    if phase.startswith("published"):
         assert f'href="/events/{event.slug}/results"' in client.get(f"/events/{event.slug}/me").get_data(as_text=True)
 
 

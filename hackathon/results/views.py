@@ -29,6 +29,11 @@ def results_links(user, event: Event, roles) -> list[tuple[str, str]]:
     return [(_("Results"), "results.public")] if services.published(event) is not None else []
 
 
+@bp.app_template_global("results_published")
+def results_published(event: Event) -> bool:
+    return services.published(event) is not None
+
+
 @bp.app_template_global("my_results")
 def my_results(event: Event) -> dict | None:
     """For a participant's pages: their team's feedback and their certificate, once the results are out."""
