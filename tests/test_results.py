@@ -524,3 +524,12 @@ def test_scores_are_written_with_the_readers_decimal_separator(judged, client_fo
     db.session.commit()
     page = text(client_for(judged.users["teammate"]).get(BASE + f"/results/feedback/{judged.team.id}"))
     assert "8,0" in page and "8.0" not in page  # Impact's mean for Taza Suu: (9 + 8 + 7) / 3
+
+
+def test_the_final_ranking_on_the_manage_page_uses_the_readers_decimal_separator(judged, client_for):
+    import re
+
+    judged.users["organiser"].locale = "ru"
+    db.session.commit()
+    page = text(client_for(judged.users["organiser"]).get(BASE + "/results/manage"))
+    assert re.search(r"\d,\d{3}", page) and not re.search(r"\d\.\d{3}", page)
