@@ -533,3 +533,16 @@ def test_the_final_ranking_on_the_manage_page_uses_the_readers_decimal_separator
     db.session.commit()
     page = text(client_for(judged.users["organiser"]).get(BASE + "/results/manage"))
     assert re.search(r"\d,\d{3}", page) and not re.search(r"\d\.\d{3}", page)
+
+
+def test_the_feedback_pdf_writes_means_with_the_readers_decimal_separator(judged, client_for):
+    import io
+
+    from pypdf import PdfReader
+
+    publish_now(judged, client_for)
+    judged.users["teammate"].locale = "ru"
+    db.session.commit()
+    response = client_for(judged.users["teammate"]).get(BASE + f"/results/feedback/{judged.team.id}.pdf")
+    pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "8,0" in pdf_text and "8.0" not in pdf_text  # Impact's mean: (9 + 8 + 7) / 3

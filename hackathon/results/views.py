@@ -267,6 +267,7 @@ def _feedback_pdf(event: Event, data: dict):
     from flask import Response
 
     from hackathon.results.pdf import FeedbackDocument, FeedbackRound, feedback_pdf
+    from hackathon.templating import decimal_number
 
     summary = []
     if data["final_rank"]:
@@ -280,7 +281,7 @@ def _feedback_pdf(event: Event, data: dict):
         rounds=[FeedbackRound(
             name=_localised(r["name"]),
             rank_line=_("Rank %(rank)d of %(n)d", rank=r["rank"], n=r["projects"]) if r["rank"] else None,
-            criteria=[(_localised(c["name"]), f"{c['mean']:.1f} ({c['lo']}–{c['hi']})") for c in r["criteria"]],
+            criteria=[(_localised(c["name"]), f"{decimal_number(c['mean'], 1)} ({c['lo']}–{c['hi']})") for c in r["criteria"]],
             comments=[f"{c['juror']}: {c['text']}" if c["juror"] else c["text"] for c in r["comments"]])
             for r in data["rounds"]])
     response = Response(feedback_pdf(document), mimetype="application/pdf")
