@@ -226,7 +226,10 @@ FIELD_LABELS = {
     "source_round_id": _l("Shortlist of round"), "show_rank_in_feedback": _l("Rank shown in feedback"),
     "show_juror_names": _l("Juror names shown"), "allow_archive": _l("Archives allowed"),
     "gallery_opened_at": _l("Gallery opened"), "show_summaries_to_jurors": _l("Summaries shown to jurors"),
-    "consent_text": _l("Consent text"),
+    "consent_text": _l("Consent text"), "pitch_minutes": _l("Pitch (minutes)"),
+    "qa_minutes": _l("Questions (minutes)"), "changeover_minutes": _l("Changeover (minutes)"),
+    "break_after": _l("A break after every … teams"), "break_minutes": _l("Break (minutes)"),
+    "call_links": _l("Video call links"), "reminder_hours": _l("Remind teams this many hours before their slot"),
 }
 
 # Fields whose ids name a person, a team, a track, ... (the page reads their names, one query per kind).
@@ -422,6 +425,8 @@ def _readable(key: str, value: Any, names: _Names, timezone: str) -> str:
         return ", ".join(f"{names.name('criterion', criterion)}: {score}" for criterion, score in value.items())
     if key in ("weights", "round_weights") and isinstance(value, dict):
         return ", ".join(f"{names.name('round', round_id)}: {weight}" for round_id, weight in value.items())
+    if key == "order" and isinstance(value, str) and value in ORDER_LABELS:
+        return str(ORDER_LABELS[value])
     if key == "role" and value in ROLE_LABELS:
         return str(ROLE_LABELS[value])
     if key == "scale" and isinstance(value, (list, tuple)) and len(value) == 2:
@@ -459,6 +464,11 @@ VALUE_LABELS = {
     "submissions": _l("Every submitted project"), "shortlist": _l("Shortlist"),
     "final_round": _l("The final round's ranking"), "combined": _l("Rounds combined by their weights"),
 }
+
+
+# A pitch schedule's order (the planning form's own words).
+ORDER_LABELS = {"shortlist": _l("The shortlist's order (best first)"), "reverse": _l("The reverse (best last)"),
+                "random": _l("Random (the seed below keeps it)")}
 
 
 def _status_label(value: str) -> str:

@@ -219,3 +219,20 @@ def test_each_session_has_its_call_link(final, client_for, outbox):
     links = {m.to_address: m.body_text for m in outbox() if m.template == "pitch_slot"}
     assert "/morning" in links[final.users["participant"].email]
     assert "/afternoon" in links[final.users["other_participant"].email]
+
+
+def test_re_planning_the_schedule_records_every_changed_field_in_words(final, client_for):
+    """The entry kept only the start, order and seed: a longer pitch or a new call link left no trace."""
+    organiser = client_for(final.users["organiser"])
+    url = f"{BASE}/judging/{final.pitch.id}/schedule"
+    assert organiser.post(url, data=PLAN).status_code == 302
+    assert organiser.post(url, data=PLAN | {"pitch_minutes": "7", "order": "reverse"}).status_code == 302
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "judging.schedule_planned")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert entry.before == {"pitch_minutes": 5, "order": "shortlist"}
+    assert {key: entry.after[key] for key in ("pitch_minutes", "order")} == {"pitch_minutes": 7, "order": "reverse"}
+    import re
+
+    page = " ".join(re.sub(r"<[^>]+>", " ", text(organiser.get(BASE + "/audit"))).split())
+    assert "Pitch (minutes) 5 → 7" in page
+    assert "The shortlist's order (best first) → The reverse (best last)" in page

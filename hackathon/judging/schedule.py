@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from hackathon.accounts.models import User
-from hackathon.audit import record_audit
+from hackathon.audit import changed_fields, record_audit
 from hackathon.errors import DomainError, NotAllowed
 from hackathon.events.models import Event
 from hackathon.extensions import db
@@ -50,13 +50,15 @@ def save_schedule(actor: User, event: Event, judging_round: JudgingRound, *, sta
     except ValueError:
         raise DomainError(_("Check the durations and the order.")) from None
     schedule, old = schedule_of(judging_round)
+    values = {"starts_at": starts_at, "pitch_minutes": pitch_minutes, "qa_minutes": qa_minutes,
+              "changeover_minutes": changeover_minutes, "order": order, "seed": seed, "break_after": break_after,
+              "break_minutes": break_minutes, "call_links": call_links, "reminder_hours": reminder_hours}
+    # Every field of the form is in the log: what changed on a re-plan, everything on the first plan.
+    before, after = changed_fields(schedule, values) if schedule is not None else ({}, dict(values))
     if schedule is None:
         schedule = PitchSchedule(round_id=judging_round.id, starts_at=starts_at)
         db.session.add(schedule)
-    for name, value in (("starts_at", starts_at), ("pitch_minutes", pitch_minutes), ("qa_minutes", qa_minutes),
-                        ("changeover_minutes", changeover_minutes), ("order", order), ("seed", seed),
-                        ("break_after", break_after), ("break_minutes", break_minutes), ("call_links", call_links),
-                        ("reminder_hours", reminder_hours)):
+    for name, value in values.items():
         setattr(schedule, name, value)
     schedule.published_at = None
     for slot in old:
@@ -66,8 +68,7 @@ def save_schedule(actor: User, event: Event, judging_round: JudgingRound, *, sta
                        starts_at=s.starts_at, pitch_ends_at=s.pitch_ends_at, ends_at=s.ends_at) for s in planned]
     db.session.add_all(slots)
     record_audit(actor=actor, action="judging.schedule_planned", event_id=event.id, target=judging_round,
-                 after={"starts_at": starts_at.isoformat(), "order": order, "seed": seed,
-                        "slots": [s.project_id for s in planned]})
+                 before=before, after={**after, "slots": [s.project_id for s in planned]})
     db.session.commit()
     return slots
 
