@@ -425,6 +425,10 @@ def test_every_changed_final_ranking_setting_is_in_the_audit_log(subs, client_fo
     assert entry.before == {"show_juror_names": False, "show_rank_in_feedback": False}
     page = words(client.get("/events/hack/audit"))
     assert "Juror names shown No → Yes" in page and "Rank shown in feedback No → Yes" in page
+    # Saving them again unchanged writes no empty entry.
+    client.post("/events/hack/results/settings", data={"final_round": "", "show_juror_names": "y",
+                                                       "show_rank_in_feedback": "y"})
+    assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "results.settings_saved")).all()) == 1
 
 
 @pytest.mark.parametrize("locale", ["en", "ru", "ky"])

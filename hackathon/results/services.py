@@ -136,8 +136,9 @@ def save_settings(actor: User, event: Event, *, final_round_id: int | None, weig
     before, after = changed_fields(settings, values)
     for key, value in values.items():
         setattr(settings, key, value)
-    record_audit(actor=actor, action="results.settings_saved", event_id=event.id, target=settings, before=before,
-                 after=after)
+    if after:  # as the other settings forms: a save that changes nothing writes no entry
+        record_audit(actor=actor, action="results.settings_saved", event_id=event.id, target=settings,
+                     before=before, after=after)
     db.session.commit()
     return settings
 
