@@ -362,7 +362,7 @@ def test_other_date_forms_refuse_those_years_too(app, client, make_event, make_u
     for path, data, message in [
         ("/events/dates/judging", round_form | {"opens_at": raw}, year_message),
         ("/events/dates/judging", round_form | {"closes_at": raw}, year_message),
-        ("/events/dates/results/publish", {"publish_at": raw, "confirm": "y"}, "Check the publishing time."),
+        ("/events/dates/results/publish", {"publish_at": raw, "confirm": "y"}, year_message),
         ("/events/dates/mentoring/milestones", {"milestone-title_en": "Demo", "milestone-due_at": raw}, year_message),
     ]:
         response = client.post(path, data=data, follow_redirects=True)
