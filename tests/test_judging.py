@@ -930,14 +930,9 @@ def test_a_juror_reads_their_own_sheet_once_the_round_is_closed_or_not_yet_open(
     assert "Second juror words" in page and "Clear demo" not in page and "Ask about costs" not in page
 
     # The pitch-day phone view, once its round is closed.
-    for position, project in enumerate((jury.project, jury.other_project)):
-        db.session.add(ShortlistEntry(round_id=jury.round.id, submission_id=project.id, position=position,
-                                      origin="proposed"))
-    jury.round.shortlist_published_at = utcnow()
-    jury.pitch = JudgingRound(event_id=jury.event.id, name={"en": "Pitch"}, position=1, project_source="shortlist",
-                              source_round_id=jury.round.id, assign_all=True)
-    db.session.add(jury.pitch)
-    db.session.commit()
+    from tests.test_pitch_day import add_pitch_round
+
+    add_pitch_round(jury)
     stage = JudgingCriterion(round_id=jury.pitch.id, position=0, name={"en": "Stage"}, weight=Decimal(1))
     db.session.add(stage)
     db.session.commit()
@@ -1075,16 +1070,9 @@ def test_the_sheet_shows_each_criteriums_scale_and_weight_beside_its_field(jury,
     db.session.commit()
     assert "шкала 0–5 · вес 35" in text(client.get(f"{BASE}/jury/{jury.round.id}/{jury.project.id}"))
     # The pitch-day phone view shares the fields.
-    from tests.test_pitch_day import plan_and_stage
+    from tests.test_pitch_day import add_pitch_round, plan_and_stage
 
-    for position, project in enumerate((jury.project, jury.other_project)):
-        db.session.add(ShortlistEntry(round_id=jury.round.id, submission_id=project.id, position=position,
-                                      origin="proposed"))
-    jury.round.shortlist_published_at = utcnow()
-    jury.pitch = JudgingRound(event_id=jury.event.id, name={"en": "Pitch"}, position=1, project_source="shortlist",
-                              source_round_id=jury.round.id, assign_all=True)
-    db.session.add(jury.pitch)
-    db.session.commit()
+    add_pitch_round(jury)
     db.session.add(JudgingCriterion(round_id=jury.pitch.id, position=0, name={"en": "Stage"}, weight=Decimal(20),
                                     scale_min=1, scale_max=7))
     db.session.commit()

@@ -17,9 +17,8 @@ from tests.submissions_support import statuses, text, walk
 from tests.test_judging import BASE, jury  # noqa: F401
 
 
-@pytest.fixture
-def final(jury):
-    """A pitch round whose projects are the published shortlist of the screening: both teams."""
+def add_pitch_round(jury) -> None:
+    """A pitch round (`jury.pitch`) whose projects are the published shortlist of the screening: both teams."""
     for position, project in enumerate((jury.project, jury.other_project)):
         db.session.add(ShortlistEntry(round_id=jury.round.id, submission_id=project.id, position=position,
                                       origin="proposed"))
@@ -28,6 +27,12 @@ def final(jury):
                               source_round_id=jury.round.id, assign_all=True)
     db.session.add(jury.pitch)
     db.session.commit()
+
+
+@pytest.fixture
+def final(jury):
+    """A pitch round whose projects are the published shortlist of the screening: both teams."""
+    add_pitch_round(jury)
     jury.ids = {**jury.ids, "pitch": jury.pitch.id}
     jury.reset = lambda: jury.ids
     return jury
