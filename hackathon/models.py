@@ -1,7 +1,7 @@
 """Every domain's models, imported so that Alembic and `flask shell` see them all."""
 from hackathon.accounts.models import ApiToken, Background, Gender, User, UserSession  # noqa: F401
 from hackathon.applications.models import (Application, ApplicationQuestion, ApplicationRating,  # noqa: F401
-                                           ApplicationSettings, MailTemplate)
+                                           ApplicationSettings, InclusionSettings, MailTemplate)
 from hackathon.audit import AuditEntry  # noqa: F401
 from hackathon.events.models import Event, EventRole, Invitation, Role, Track  # noqa: F401
 from hackathon.mail import OutboxMessage, OutboxStatus  # noqa: F401

@@ -181,6 +181,9 @@ def create_application(event: Event, user: User, *, status: ApplicationStatus | 
         decided_at=now - timedelta(days=1) if decided else None, decision_reason=reason,
         confirm_by=now + timedelta(days=5) if status == ApplicationStatus.accepted else None,
         confirmed_at=now - timedelta(hours=12) if status == ApplicationStatus.confirmed else None,
+        accepted_at=now - timedelta(days=1) if status in (ApplicationStatus.accepted, ApplicationStatus.confirmed,
+                                                          ApplicationStatus.declined, ApplicationStatus.lapsed)
+        else None,
         waitlist_rank=1 if status == ApplicationStatus.waitlisted else None)
     db.session.add(application)
     if status in (ApplicationStatus.accepted, ApplicationStatus.confirmed):

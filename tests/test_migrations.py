@@ -44,3 +44,37 @@ def test_upgrade_to_head_matches_models(empty_database_url):
         with db.engine.connect() as connection:
             assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_0011_backfills_accepted_at(empty_database_url):
+    """Applications decided before 0011 keep their acceptance: decided_at for those holding (or having given
+    back) a place, confirmed_at for withdrawn ones that had confirmed; the others stay without one."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade(revision="0010_form_nonces")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (id, email, name, password_hash, is_admin, is_active_account, skills, created_at, "
+                "updated_at) "
+                "VALUES (1, 'a@example.org', 'A', 'x', false, true, '[]', '2021-01-01', '2021-01-01')"))
+            connection.execute(text(
+                "INSERT INTO events (id, slug, title, description, timezone, languages, min_team_size, "
+                "max_team_size, is_published, created_at, updated_at) VALUES (1, 'e', 'E', '', 'UTC', '[\"en\"]', "
+                "1, 5, true, '2021-01-01', '2021-01-01')"))
+            rows = [(1, "accepted", "2021-02-01", None), (2, "declined", "2021-02-02", None),
+                    (3, "withdrawn", "2021-02-03", "2021-02-05"), (4, "withdrawn", "2021-02-04", None),
+                    (5, "rejected", "2021-02-06", None), (6, "confirmed", "2021-02-07", "2021-02-08")]
+            for number, status, decided, confirmed in rows:
+                connection.execute(text(
+                    "INSERT INTO applications (id, event_id, kind, user_id, status, looking_for_team, answers, "
+                    "decided_at, confirmed_at, created_at, updated_at) VALUES (:id, 1, 'team', 1, :status, false, "
+                    "'{}', :decided, :confirmed, '2021-01-01', '2021-01-01')"),
+                    {"id": number, "status": status, "decided": decided, "confirmed": confirmed})
+        upgrade()
+        with db.engine.connect() as connection:
+            accepted = {number: value for number, value in connection.execute(
+                text("SELECT id, accepted_at FROM applications ORDER BY id"))}
+        dates = {number: str(value)[:10] if value is not None else None for number, value in accepted.items()}
+        assert dates == {1: "2021-02-01", 2: "2021-02-02", 3: "2021-02-05", 4: None, 5: None, 6: "2021-02-07"}
+        downgrade(revision="base")
+        db.engine.dispose()

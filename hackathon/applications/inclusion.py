@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from hackathon.accounts.forms import KYRGYZSTAN_REGIONS, LANGUAGE_CHOICES, REGION_NAMES
 from hackathon.accounts.models import User
 from hackathon.applications import charts, stats
-from hackathon.applications.models import Application, ApplicationKind
+from hackathon.applications.models import Application, ApplicationKind, InclusionSettings
 from hackathon.database import utcnow
 from hackathon.events.models import Event
 from hackathon.extensions import db
@@ -31,6 +31,30 @@ HOME_COUNTRY = "KG"
 def can_view_inclusion(user: User | None, event: Event) -> bool:
     """The event's organisers and site admins see the inclusion dashboard and its API (profiles in aggregate)."""
     return can_manage_event(user, event)
+
+
+# Used while an event has no saved settings (see InclusionSettings).
+DEFAULT_SUPPRESSION_THRESHOLD = 5
+SUPPRESSION_MIN, SUPPRESSION_MAX = 2, 50
+
+
+def inclusion_settings_for(event: Event) -> InclusionSettings:
+    """The event's inclusion settings, or (not saved, not in the session) the defaults: the default age bands,
+    cells under 5 people suppressed, the report not shared."""
+    settings = db.session.scalar(select(InclusionSettings).where(InclusionSettings.event_id == event.id))
+    if settings is None:
+        settings = InclusionSettings(event_id=event.id, age_bands=None,
+                                     suppression_threshold=DEFAULT_SUPPRESSION_THRESHOLD, report_shared=False)
+    return settings
+
+
+def event_age_bands(settings: InclusionSettings) -> list[stats.AgeBand]:
+    """The bands people are counted in at the event (its configured ones, else the defaults), completed so
+    that every age falls in one band (see stats.age_bands)."""
+    try:
+        return stats.age_bands(settings.age_bands)
+    except (stats.AgeBandError, TypeError, ValueError):  # a hand-edited row: count in the default bands
+        return stats.age_bands(None)
 
 
 def home_country() -> str:

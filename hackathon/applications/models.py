@@ -108,6 +108,10 @@ class Application(TimestampMixin, db.Model):
     decision_reason: Mapped[str | None] = mapped_column(String(500))
     confirm_by: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
+    # When the application was (last) accepted; kept when it is later confirmed, declined, lapsed or withdrawn,
+    # cleared when a decision takes the place back, so the inclusion funnel counts a withdrawn-after-acceptance
+    # application at "accepted".
+    accepted_at: Mapped[datetime | None]
     # Order on the waitlist (lower first); set when waitlisted.
     waitlist_rank: Mapped[int | None]
 
@@ -132,6 +136,25 @@ class ApplicationRating(TimestampMixin, db.Model):
 
     application: Mapped[Application] = relationship(back_populates="ratings")
     reviewer: Mapped[User] = relationship()
+
+
+class InclusionSettings(TimestampMixin, db.Model):
+    """Per-event settings of the inclusion statistics (one row per event, created on first save; defaults when
+    absent: see `inclusion.inclusion_settings_for`)."""
+
+    __tablename__ = "inclusion_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), unique=True)
+    # [[low, high], ..., [low, null]] (null high: and older); None: stats.DEFAULT_AGE_BANDS.
+    age_bands: Mapped[list[list[int | None]] | None] = mapped_column(JSON)
+    # Report and export cells under this many people are suppressed (2..50).
+    suppression_threshold: Mapped[int] = mapped_column(default=5)
+    # When on, anyone who can see the event may download the report and read the suppressed statistics.
+    report_shared: Mapped[bool] = mapped_column(default=False)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    event: Mapped[Event] = relationship()
 
 
 class MailTemplate(TimestampMixin, db.Model):

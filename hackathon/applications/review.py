@@ -560,6 +560,7 @@ class _Mailer:
 
 def _accept(application: Application, people: list[User], *, event: Event, now: datetime, days: int) -> None:
     application.status = S.accepted
+    application.accepted_at = now
     application.confirm_by = _confirm_by(event, now, days)
     application.confirmed_at = None
     application.waitlist_rank = None
@@ -651,6 +652,8 @@ def decide_applications(actor: User, event: Event, application_ids: Iterable[int
                 taken -= counts_for_capacity
             application.status = target
             application.confirm_by = None
+            # Waitlisted or rejected after all: the acceptance no longer counts (the funnel reads accepted_at).
+            application.accepted_at = None
             if target == S.waitlisted:
                 next_rank = next_rank or _next_waitlist_rank(event)
                 application.waitlist_rank = next_rank

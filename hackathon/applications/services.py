@@ -421,7 +421,7 @@ def apply_individually(user: User, event: Event, *, looking_for_team: bool = Fal
             # A fresh start with the old answers: nothing of the earlier submission or decision carries over.
             existing.status = ApplicationStatus.draft
             for name in ("submitted_at", "consent_at", "decided_at", "decided_by_id", "decision_reason", "confirm_by",
-                         "confirmed_at", "waitlist_rank"):
+                         "confirmed_at", "accepted_at", "waitlist_rank"):
                 setattr(existing, name, None)
             existing.looking_for_team = bool(looking_for_team)
             db.session.commit()
