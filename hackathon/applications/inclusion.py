@@ -11,17 +11,19 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from hackathon.i18n import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import String, and_, case, exists, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from hackathon.accounts.forms import KYRGYZSTAN_REGIONS, LANGUAGE_CHOICES, REGION_NAMES
 from hackathon.accounts.models import User
-from hackathon.applications import charts, stats
-from hackathon.applications.models import Application, ApplicationKind, InclusionSettings
+from hackathon.applications import charts, inclusion_sql, stats
+from hackathon.applications.models import Application, ApplicationKind, ApplicationStatus, InclusionSettings
 from hackathon.database import utcnow
 from hackathon.events.models import Event
 from hackathon.extensions import db
 from hackathon.permissions import can_manage_event
-from hackathon.teams.models import TeamMember
+from hackathon.teams.models import Team, TeamMember
 
 # The country whose residents are "home"; everyone else lives abroad (the diaspora). Override with the
 # HOME_COUNTRY setting for a deployment in another country.
@@ -295,3 +297,211 @@ def stats_as_json(event: Event, result: stats.InclusionStats) -> dict:
             for dimension, rows in result.breakdowns.items()
         },
     }
+
+
+# --- the whole funnel (issue 12), from SQL aggregates ------------------------------------------------------------
+
+S = ApplicationStatus
+HOLDS_A_DECISION = (S.accepted, S.confirmed, S.declined, S.lapsed)
+
+
+def _flag(condition) -> ColumnElement:
+    """A 0/1 integer for a condition, so that SUM and MAX count people and stages multiply into a funnel."""
+    return case((condition, 1), else_=0)
+
+
+def _application_flags() -> dict[str, ColumnElement]:
+    """Per application: applied (submitted, whatever came after; a withdrawn one if it had been submitted),
+    accepted (holds or held a place: accepted, confirmed, declined, lapsed, withdrawn after acceptance),
+    confirmed (confirmed, or withdrawn after confirming). Drafts and merged applications reach nothing."""
+    withdrawn = Application.status == S.withdrawn
+    applied = or_(Application.status.not_in((S.draft, S.merged, S.withdrawn)),
+                  and_(withdrawn, Application.submitted_at.is_not(None)))
+    confirmed = or_(Application.status == S.confirmed, and_(withdrawn, Application.confirmed_at.is_not(None)))
+    accepted = or_(Application.status.in_(HOLDS_A_DECISION),
+                   and_(withdrawn, or_(Application.accepted_at.is_not(None), Application.confirmed_at.is_not(None))))
+    return {"applied": _flag(applied), "accepted": _flag(and_(applied, accepted)),
+            "confirmed": _flag(and_(applied, accepted, confirmed))}
+
+
+@dataclass(frozen=True)
+class FunnelContext:
+    """What decides which stages are in use and which projects reached the results' stages."""
+
+    in_use: frozenset[str]
+    finalists: frozenset[int]   # submission ids in the published final ranking
+    winners: frozenset[int]     # submission ids that won an award in the published results
+
+
+def _funnel_context(event: Event) -> FunnelContext:
+    """Two queries: whether mentors, a published shortlist, a published pitch schedule exist; the published
+    results' snapshot (finalists and winners, as certificates read them)."""
+    from hackathon.judging.models import JudgingRound, PitchSchedule
+    from hackathon.mentoring.models import MentorAssignment
+    from hackathon.results.models import ResultSettings
+
+    mentors, shortlist, pitch = db.session.execute(select(
+        exists().where(MentorAssignment.event_id == event.id),
+        exists().where(JudgingRound.event_id == event.id, JudgingRound.shortlist_published_at.is_not(None)),
+        exists().where(PitchSchedule.round_id == JudgingRound.id, JudgingRound.event_id == event.id,
+                       PitchSchedule.published_at.is_not(None)),
+    )).one()
+    row = db.session.execute(select(ResultSettings.published_at, ResultSettings.snapshot)
+                             .where(ResultSettings.event_id == event.id)).first()
+    snapshot = (row.snapshot or {}) if row is not None and row.published_at is not None else None
+    finalists = frozenset(int(entry["project_id"]) for entry in (snapshot or {}).get("ranking", []))
+    winners = frozenset(int(winner["project_id"]) for award in (snapshot or {}).get("awards", [])
+                        for winner in award.get("winners", []))
+    in_use = {"applied", "accepted", "confirmed", "in_team", "submitted"}
+    if mentors:
+        in_use.add("mentored")
+    if shortlist:
+        in_use.add("shortlisted")
+    if snapshot is not None or pitch:
+        in_use.add("finalist")
+    if winners:
+        in_use.add("awarded")
+    return FunnelContext(in_use=frozenset(in_use), finalists=finalists, winners=winners)
+
+
+def _team_flags(event: Event, context: FunnelContext):
+    """One row per team of the event: 0/1 for a mentor assigned, the project submitted, shortlisted (on a
+    published shortlist, or implied by a later stage), finalist (in the published ranking or a published pitch
+    slot, or awarded), awarded. Not cumulative yet: the people's CTE chains the stages."""
+    from hackathon.judging.models import JudgingRound, PitchSchedule, PitchSlot, ShortlistEntry
+    from hackathon.mentoring.models import MentorAssignment
+    from hackathon.submissions.models import Submission, SubmissionStatus
+
+    awarded = Submission.id.in_(sorted(context.winners))
+    finalist = or_(awarded, Submission.id.in_(sorted(context.finalists)), exists().where(
+        PitchSlot.submission_id == Submission.id, PitchSchedule.round_id == PitchSlot.round_id,
+        PitchSchedule.published_at.is_not(None)))
+    shortlisted = or_(finalist, exists().where(
+        ShortlistEntry.submission_id == Submission.id, JudgingRound.id == ShortlistEntry.round_id,
+        JudgingRound.shortlist_published_at.is_not(None)))
+    submitted = Submission.status == SubmissionStatus.submitted
+    return (
+        select(Team.id.label("team_id"),
+               _flag(exists().where(MentorAssignment.team_id == Team.id)).label("mentored"),
+               _flag(submitted).label("submitted"),
+               _flag(and_(submitted, shortlisted)).label("shortlisted"),
+               _flag(and_(submitted, finalist)).label("finalist"),
+               _flag(and_(submitted, awarded)).label("awarded"))
+        .select_from(Team)
+        .outerjoin(Submission, and_(Submission.team_id == Team.id, Submission.event_id == event.id))
+        .where(Team.event_id == event.id)
+        .subquery("team_flags")
+    )
+
+
+def people_cte(event: Event, *, bands: list[stats.AgeBand], year: int, in_use: frozenset[str],
+               context: FunnelContext | None = None):
+    """A CTE of one row per person covered by a counted application: user_id, team_id (their team at the event,
+    if any), a 0/1 column per stage of stats.STAGES (cumulative: each needs the previous stage in use; a stage not
+    in use is 0), and a column per dimension (`d_<dimension>`). A person counts once per stage whatever their
+    roles and applications (MAX over them)."""
+    context = context or FunnelContext(in_use=in_use, finalists=frozenset(), winners=frozenset())
+    flags = _application_flags()
+    individual = (select(Application.user_id.label("user_id"), *(value.label(key) for key, value in flags.items()))
+                  .where(Application.event_id == event.id, Application.kind == ApplicationKind.individual))
+    team = (select(TeamMember.user_id.label("user_id"), *(value.label(key) for key, value in flags.items()))
+            .join(TeamMember, TeamMember.team_id == Application.team_id)
+            .where(Application.event_id == event.id, Application.kind == ApplicationKind.team))
+    covered = union_all(individual, team).subquery("covered")
+    per_user = (select(covered.c.user_id, *(func.max(covered.c[key]).label(key) for key in flags))
+                .group_by(covered.c.user_id).having(func.max(covered.c.applied) == 1).subquery("per_user"))
+    membership = aliased(TeamMember, name="membership")
+    teams = _team_flags(event, context)
+    raw = {
+        "applied": per_user.c.applied, "accepted": per_user.c.accepted, "confirmed": per_user.c.confirmed,
+        "in_team": _flag(membership.team_id.is_not(None)),
+        "mentored": func.coalesce(teams.c.mentored, 0), "submitted": func.coalesce(teams.c.submitted, 0),
+        "shortlisted": func.coalesce(teams.c.shortlisted, 0), "finalist": func.coalesce(teams.c.finalist, 0),
+        "awarded": func.coalesce(teams.c.awarded, 0),
+    }
+    stages: dict[str, ColumnElement] = {}
+    last = None
+    for stage in stats.STAGES:
+        if stage not in in_use:
+            stages[stage] = literal(0)
+            continue
+        stages[stage] = raw[stage] if last is None else raw[stage] * stages[last]
+        last = stage
+    dimensions = inclusion_sql.dimension_expressions(bands, year, home_country())
+    return (
+        select(per_user.c.user_id, membership.team_id.label("team_id"),
+               *(expression.label(stage) for stage, expression in stages.items()),
+               *(expression.label(f"d_{dimension}") for dimension, expression in dimensions.items()))
+        .select_from(per_user)
+        .join(User, User.id == per_user.c.user_id)
+        .outerjoin(membership, and_(membership.user_id == per_user.c.user_id, membership.event_id == event.id))
+        .outerjoin(teams, teams.c.team_id == membership.team_id)
+        .cte("people")
+    )
+
+
+def _application_totals(event: Event) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """One query: {"applications"|"individual_applications"|"teams": {stage: n}} for the application stages,
+    and the applications left out ({"draft", "withdrawn" (never submitted), "merged"}: n)."""
+    flags = _application_flags()
+    is_team = Application.kind == ApplicationKind.team
+    never_submitted = and_(Application.status == S.withdrawn, Application.submitted_at.is_(None))
+    columns = []
+    for stage, flag in flags.items():
+        columns += [func.coalesce(func.sum(flag), 0).label(f"a_{stage}"),
+                    func.coalesce(func.sum(case((is_team, 0), else_=flag)), 0).label(f"i_{stage}"),
+                    func.coalesce(func.sum(case((is_team, flag), else_=0)), 0).label(f"t_{stage}")]
+    columns += [func.coalesce(func.sum(_flag(Application.status == S.draft)), 0).label("n_draft"),
+                func.coalesce(func.sum(_flag(never_submitted)), 0).label("n_withdrawn"),
+                func.coalesce(func.sum(_flag(Application.status == S.merged)), 0).label("n_merged")]
+    row = db.session.execute(select(*columns).where(Application.event_id == event.id)).one()._mapping
+    totals = {"applications": {stage: int(row[f"a_{stage}"]) for stage in flags},
+              "individual_applications": {stage: int(row[f"i_{stage}"]) for stage in flags},
+              "teams": {stage: int(row[f"t_{stage}"]) for stage in flags}}
+    return totals, {status: int(row[f"n_{status}"]) for status in ("draft", "withdrawn", "merged")}
+
+
+ALL, TEAMS = "__all__", "__teams__"
+
+
+def _stage_counts(people) -> dict[str, dict[str, dict[str, int]]]:
+    """One query (UNION ALL): people per stage in total, teams with a member at each stage, and people per stage
+    for every value of every dimension: {dimension | ALL | TEAMS: {value: {stage: n}}}."""
+    sums = [func.coalesce(func.sum(people.c[stage]), 0).label(stage) for stage in stats.STAGES]
+    per_team = (select(people.c.team_id, *(func.max(people.c[stage]).label(stage) for stage in stats.STAGES))
+                .where(people.c.team_id.is_not(None)).group_by(people.c.team_id).subquery("per_team"))
+    parts = [
+        select(literal(ALL).label("dimension"), literal("").label("value"), *sums).select_from(people),
+        select(literal(TEAMS).label("dimension"), literal("").label("value"),
+               *(func.coalesce(func.sum(per_team.c[stage]), 0).label(stage) for stage in stats.STAGES)),
+    ]
+    for dimension in stats.DIMENSIONS:
+        column = people.c[f"d_{dimension}"]
+        parts.append(select(literal(dimension).label("dimension"), type_coerce(column, String).label("value"),
+                            *sums).group_by(column))
+    result: dict[str, dict[str, dict[str, int]]] = {}
+    for row in db.session.execute(union_all(*parts)).mappings():
+        result.setdefault(row["dimension"], {})[row["value"]] = {stage: int(row[stage]) for stage in stats.STAGES}
+    return result
+
+
+def load_funnel(event: Event, *, now: datetime | None = None) -> stats.Funnel:
+    """The event's whole funnel and its breakdowns, in five queries whatever the number of people: the settings,
+    which stages are in use, the published results, the application totals, and one UNION ALL of GROUP BYs over
+    the people's CTE (see `people_cte`). No Python object per person."""
+    settings = inclusion_settings_for(event)
+    bands = event_age_bands(settings)
+    year = reference_year(event, now or utcnow())
+    context = _funnel_context(event)
+    totals, left_out = _application_totals(event)
+    people = people_cte(event, bands=bands, year=year, in_use=context.in_use, context=context)
+    counts = _stage_counts(people)
+    everyone = counts.get(ALL, {}).get("", {})
+    team_counts = dict(counts.get(TEAMS, {}).get("", {}))
+    team_counts.update(totals["teams"])  # applied..confirmed: team applications, as before
+    return stats.funnel_from_counts(
+        people=everyone, teams=team_counts, applications=totals["applications"],
+        individual_applications=totals["individual_applications"],
+        groups={dimension: counts.get(dimension, {}) for dimension in stats.DIMENSIONS},
+        in_use=context.in_use, not_counted=left_out, year=year, home_country=home_country(), bands=bands,
+        known=known_values())
