@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from hackathon.events import views as _events_views  # noqa: F401
     from hackathon.applications import bp as applications_bp
     from hackathon.applications import inclusion_views as _inclusion_views  # noqa: F401
+    from hackathon.applications import report_views as _report_views  # noqa: F401
     from hackathon.applications import review_views as _review_views  # noqa: F401
     from hackathon.applications import views as _applications_views  # noqa: F401
     from hackathon.teams import bp as teams_bp
