@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import event as sa_event
 
 from hackathon.accounts.models import Background, Gender
-from hackathon.accounts.services import create_api_token
-from hackathon.applications.models import Application, ApplicationKind, ApplicationStatus
+from hackathon.applications.inclusion import load_funnel
+from hackathon.applications.models import Application, ApplicationKind, ApplicationStatus, InclusionSettings
+from hackathon.audit import AuditEntry
+from hackathon.database import utcnow
 from hackathon.events.models import EventRole, Role
 from hackathon.extensions import db
 from hackathon.teams.models import Team, TeamMember, team_name_key
@@ -118,7 +120,7 @@ def table_rows(html: str, section_id: str) -> list[list[str]]:
     section = html.split(f'id="{section_id}"', 1)[1].split("</section>", 1)[0]
     body = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     return [[text_of(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
 
 
 def chart_values(html: str, section_id: str) -> list[str]:
@@ -135,25 +137,36 @@ def test_organiser_sees_the_funnel(client, login, organiser, applicants, civic):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     # Applied: 3 in the confirmed team (the merged one once), 2 in the rejected team, 1 waitlisted individual;
-    # applications: 2 teams + 1 individual; drafts, the withdrawn and the merged application are left out.
+    # applications: 2 teams + 1 individual; drafts, the withdrawn draft and the merged application are left out.
+    # Columns: stage, people, %, teams, %, applications, %, individual applications.
     assert table_rows(html, "funnel") == [
-        ["Applied", "6", "–", "3", "–", "1", "2", "–"],
-        ["Accepted", "3", "50%", "1", "33%", "0", "1", "50%"],
-        ["Confirmed", "3", "100%", "1", "100%", "0", "1", "100%"],
+        ["Applied", "6", "–", "2", "–", "3", "–", "1"],
+        ["Accepted", "3", "50%", "1", "50%", "1", "33%", "0"],
+        ["Confirmed", "3", "100%", "1", "100%", "1", "100%", "0"],
+        ["In a team", "3", "100%", "1", "100%", "–", "–", "–"],
+        ["Mentored", "Not in use: No mentor is assigned to a team at this event, so the next stage follows on "
+                     "from the one before."],
+        ["Submitted a project", "0", "0%", "0", "0%", "–", "–", "–"],
+        ["Shortlisted", "Not in use: No shortlist is published yet."],
+        ["Pitched in the final", "Not in use: Neither the results nor a pitch schedule are published yet."],
+        ["Awarded", "Not in use: No published results with a winner yet."],
     ]
     text = text_of(html)
     assert "People who applied 6" in text
-    for explanation in ("Drafts and withdrawn applications are not counted",
-                        "Drafts, never submitted: 2", "Withdrawn by the applicants: 1",
-                        "Individual applications merged into a team (counted through the team): 1"):
+    for explanation in ("Drafts are not counted", "rejected and withdrawn people stay in the stages they reached",
+                        "Drafts, never submitted: 2", "Withdrawn before being submitted: 1",
+                        "Individual applications merged into a team (counted through the team): 1",
+                        "Mentored (not in use)"):
         assert explanation in text, explanation
 
 
 def test_breakdowns_with_labels_and_not_given(client, login, organiser, applicants, civic):
     login(client, organiser)
     html = client.get(PAGE.format(slug=civic.slug)).get_data(as_text=True)
-    # Columns: value, applied, share of all, accepted, share of previous, confirmed, share of previous.
-    assert table_rows(html, "chart-age-band-section")[1] == ["18–24", "2", "33%", "1", "50%", "1", "100%"]
+    # Columns: value, then count and % for each stage in use: applied (share of all), accepted, confirmed,
+    # in a team, submitted (each the conversion from the stage before).
+    assert table_rows(html, "chart-age-band-section")[1] == ["18–24", "2", "33%", "1", "50%", "1", "100%", "1",
+                                                             "100%", "0", "0%"]
     ages = {row[0]: row[1] for row in table_rows(html, "chart-age-band-section")}
     # 2003 and 2000 -> 18-24; 1990 -> 25-34; 1979 -> 35-44 (42); 1959 -> 55+ (62); no year -> Not given.
     assert ages == {"Under 18": "0", "18–24": "2", "25–34": "1", "35–44": "1", "45–54": "0", "55+": "1",
@@ -164,12 +177,12 @@ def test_breakdowns_with_labels_and_not_given(client, login, organiser, applican
         "Naryn region", "Osh region", "Talas region", "Outside Kyrgyzstan", "Not given"]
     assert {row[0]: row[1:4] for row in regions}["Bishkek city"] == ["1", "17%", "1"]
     assert {row[0]: row[1] for row in regions}["Batken region"] == "0"  # the draft and the withdrawn don't count
-    assert table_rows(html, "chart-country-section") == [
+    assert [row[:7] for row in table_rows(html, "chart-country-section")] == [
         ["Kyrgyzstan", "3", "50%", "2", "67%", "2", "100%"],
         ["Germany", "1", "17%", "0", "0%", "0", "–"],
         ["Not given", "2", "33%", "1", "50%", "1", "100%"],
     ]
-    assert table_rows(html, "chart-diaspora-section") == [
+    assert [row[:7] for row in table_rows(html, "chart-diaspora-section")] == [
         ["Kyrgyzstan", "4", "67%", "2", "50%", "2", "100%"],  # Talant gave no country, but a home region
         ["Abroad", "1", "17%", "0", "0%", "0", "–"],
         ["Not given", "1", "17%", "1", "100%", "1", "100%"],
@@ -182,6 +195,10 @@ def test_breakdowns_with_labels_and_not_given(client, login, organiser, applican
     assert first == {"Yes": "3", "No": "2", "Not given": "1"}
     languages = {row[0]: row[1] for row in table_rows(html, "chart-language-section")}
     assert languages == {"English": "1", "Русский": "2", "Кыргызча": "2", "Not given": "1"}
+    # The notes: non-IT people and first-timers were accepted at half the others' rate (1 of 3 against 2 of 3).
+    text = text_of(html)
+    assert ("Background, Non-IT: 1 of 3 (33%) went from “Applied” to “Accepted”, against 2 of 3 (67%) of everyone "
+            "else: 50% of their rate. Small numbers: read with care") in text
 
 
 def test_labels_follow_the_readers_language(client, login, organiser, applicants, civic):
@@ -205,15 +222,16 @@ def test_every_chart_is_accessible_and_matches_its_table(client, login, organise
         assert 'role="img"' in svg and 'aria-label="' in svg and 'viewBox="0 0 ' in svg and 'width="100%"' in svg
         assert 'aria-describedby="' in svg
     assert html.count("<title id=") == 9 and html.count("<desc id=") == 9
-    # The same numbers in the chart and in its table: per row, the count of each stage.
+    # The same numbers in the chart and in its table: per row, the count of applied, confirmed and submitted (the
+    # last stage in use), columns 1, 5 and 9.
     for section in ("chart-age-band-section", "chart-region-section", "chart-country-section",
                     "chart-background-section", "chart-language-section"):
         rows = table_rows(html, section)
-        assert chart_values(html, section) == [cell for row in rows for cell in row[1::2]], section
-    funnel = table_rows(html, "funnel")
-    assert chart_values(html, "funnel") == [cell for row in funnel for cell in (row[1], row[3], row[6])]
+        assert chart_values(html, section) == [row[column] for row in rows for column in (1, 5, 9)], section
+    funnel = [row for row in table_rows(html, "funnel") if len(row) > 2]  # the stages in use
+    assert chart_values(html, "funnel") == [cell for row in funnel for cell in (row[1], row[3])]
     # The chart's text description carries the numbers for screen readers.
-    assert "<desc id=\"chart-funnel-desc\">Applied: People 6, Applications 3, Teams 2;" in html
+    assert "<desc id=\"chart-funnel-desc\">Applied: People 6, Teams 2;" in html
 
 
 def test_page_has_no_inline_style_or_script_and_is_light(client, login, organiser, applicants, civic):
@@ -239,7 +257,7 @@ def test_empty_event_shows_zeros_not_errors(client, login, organiser, civic):
     login(client, organiser)
     response = client.get(PAGE.format(slug=civic.slug))
     assert response.status_code == 200
-    assert table_rows(response.get_data(as_text=True), "funnel")[0] == ["Applied", "0", "–", "0", "–", "0", "0", "–"]
+    assert table_rows(response.get_data(as_text=True), "funnel")[0] == ["Applied", "0", "–", "0", "–", "0", "–", "0"]
 
 
 def test_ages_are_counted_in_the_year_applications_close_without_a_hacking_date(client, login, make_user,
@@ -251,72 +269,20 @@ def test_ages_are_counted_in_the_year_applications_close_without_a_hacking_date(
     organiser = make_user(locale="en")
     grant(organiser, event, Role.organiser)
     add_individual(event, make_user(year_of_birth=2006), ApplicationStatus.submitted)
-    login(client, organiser)
-    stats = client.get(API.format(slug=event.slug)).get_json()["stats"]
-    assert stats["reference_year"] == 2024
-    assert {row["value"]: row["applied"] for row in stats["breakdowns"]["age_band"]}["18-24"] == 1
+    funnel = load_funnel(event)
+    assert funnel.year == 2024
+    assert {row.value: row.counts["applied"] for row in funnel.breakdowns["age_band"]}["18-24"] == 1
 
 
 def test_home_country_is_a_setting(app, client, login, organiser, applicants, civic, monkeypatch):
     monkeypatch.setitem(app.config, "HOME_COUNTRY", "DE")
-    login(client, organiser)
-    stats = client.get(API.format(slug=civic.slug)).get_json()["stats"]
-    assert stats["home_country"] == "DE"
-    diaspora = {row["value"]: row["applied"] for row in stats["breakdowns"]["diaspora"]}
+    funnel = load_funnel(civic)
+    assert funnel.home_country == "DE"
+    diaspora = {row.value: row.counts["applied"] for row in funnel.breakdowns["diaspora"]}
     assert diaspora == {"home": 1, "abroad": 4, "unknown": 1}
 
 
-# --- the API --------------------------------------------------------------------------------------------------
-
-def test_api_gives_the_same_numbers_with_raw_keys(client, login, organiser, applicants, civic):
-    login(client, organiser)
-    response = client.get(API.format(slug=civic.slug))
-    assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
-    stats = response.get_json()["stats"]
-    assert (stats["event"], stats["reference_year"], stats["home_country"]) == ("civic-2021", 2021, "KG")
-    assert stats["stages"] == ["applied", "accepted", "confirmed"]
-    assert stats["funnel"] == [
-        {"stage": "applied", "people": 6, "applications": 3, "individual_applications": 1, "teams": 2,
-         "percent_of_previous": {"people": None, "applications": None, "teams": None}},
-        {"stage": "accepted", "people": 3, "applications": 1, "individual_applications": 0, "teams": 1,
-         "percent_of_previous": {"people": 50, "applications": 33, "teams": 50}},
-        {"stage": "confirmed", "people": 3, "applications": 1, "individual_applications": 0, "teams": 1,
-         "percent_of_previous": {"people": 100, "applications": 100, "teams": 100}},
-    ]
-    assert stats["not_counted"] == {"draft": 2, "withdrawn": 1, "merged": 1}
-    breakdowns = stats["breakdowns"]
-    assert set(breakdowns) == {"age_band", "gender", "region", "country", "diaspora", "background",
-                               "first_hackathon", "language"}
-    assert breakdowns["country"] == [
-        {"value": "KG", "applied": 3, "accepted": 2, "confirmed": 2, "percent_of_applied": 50,
-         "percent_of_previous": {"accepted": 67, "confirmed": 100}},
-        {"value": "DE", "applied": 1, "accepted": 0, "confirmed": 0, "percent_of_applied": 17,
-         "percent_of_previous": {"accepted": 0, "confirmed": None}},
-        {"value": "unknown", "applied": 2, "accepted": 1, "confirmed": 1, "percent_of_applied": 33,
-         "percent_of_previous": {"accepted": 50, "confirmed": 100}},
-    ]
-    assert [row["value"] for row in breakdowns["age_band"]] == [
-        "under_18", "18-24", "25-34", "35-44", "45-54", "55+", "unknown"]
-    assert {row["value"]: row["applied"] for row in breakdowns["region"]}["bishkek"] == 1
-    assert {row["value"]: row["applied"] for row in breakdowns["background"]} == {"it": 2, "non_it": 3, "unknown": 1}
-    assert {row["value"]: row["applied"] for row in breakdowns["language"]} == {"en": 1, "ru": 2, "ky": 2,
-                                                                                  "unknown": 1}
-
-
-def test_api_works_with_a_token(client, organiser, applicants, civic):
-    _, secret = create_api_token(organiser, "stats script")
-    response = client.get(API.format(slug=civic.slug), headers={"Authorization": f"Bearer {secret}"})
-    assert response.status_code == 200
-    assert response.get_json()["stats"]["funnel"][0]["people"] == 6
-
-
-def test_api_is_documented(client):
-    document = client.get("/api/v1/openapi.json").get_json()
-    operation = document["paths"]["/events/{slug}/stats"]["get"]
-    assert set(operation["responses"]) == {"200", "401", "403", "404"}
-    assert "InclusionStats" in document["components"]["schemas"]
-
+# --- the API: its shape is tested in tests/test_api_stats*.py; who may read it and its query count below ------
 
 # --- who may see it ---------------------------------------------------------------------------------------------
 
@@ -426,3 +392,145 @@ def test_query_count_does_not_grow_with_applications(client, login, make_user, m
         counts.append(len(statements))
         client.post("/logout")
     assert counts[0] == counts[1], counts
+
+
+# --- settings ----------------------------------------------------------------------------------------------------
+
+SETTINGS = "/events/{slug}/inclusion/settings"
+
+
+def test_settings_start_from_the_defaults(client, login, organiser, civic):
+    login(client, organiser)
+    html = client.get(SETTINGS.format(slug=civic.slug)).get_data(as_text=True)
+    assert 'value="18-24, 25-34, 35-44, 45-54, 55+"' in html
+    assert 'name="suppression_threshold"' in html and 'value="5"' in html
+    assert 'for="age_bands"' in html and 'for="report_shared"' in html
+    assert InclusionSettings.query.count() == 0  # reading the page saves nothing
+
+
+def test_saving_the_settings_changes_the_bands_everywhere(client, login, organiser, applicants, civic):
+    login(client, organiser)
+    response = client.post(SETTINGS.format(slug=civic.slug), data={
+        "age_bands": " 16–29; 30-49 , 50+ ", "suppression_threshold": "7", "report_shared": "y"})
+    assert response.status_code == 302
+    settings = InclusionSettings.query.one()
+    assert (settings.age_bands, settings.suppression_threshold, settings.report_shared) == (
+        [[16, 29], [30, 49], [50, None]], 7, True)
+    entry = AuditEntry.query.filter_by(action="inclusion_settings.update").one()
+    assert entry.after == {"age_bands": "16-29, 30-49, 50+", "suppression_threshold": 7, "report_shared": True}
+    html = client.get(PAGE.format(slug=civic.slug)).get_data(as_text=True)
+    # 2003 and 2000 -> 16-29 (18 and 21 in 2021); 1990 -> 30-49 (31); 1979 -> 30-49 (42); 1959 -> 50+ (62).
+    ages = {row[0]: row[1] for row in table_rows(html, "chart-age-band-section")}
+    assert ages == {"Under 16": "0", "16–29": "2", "30–49": "2", "50+": "1", "Not given": "1"}
+    # Saved again unchanged: no empty audit entry. Back to the defaults: stored as "follow the defaults".
+    client.post(SETTINGS.format(slug=civic.slug), data={
+        "age_bands": "16-29, 30-49, 50+", "suppression_threshold": "7", "report_shared": "y"})
+    assert AuditEntry.query.filter_by(action="inclusion_settings.update").count() == 1
+    client.post(SETTINGS.format(slug=civic.slug), data={
+        "age_bands": "18-24, 25-34, 35-44, 45-54, 55+", "suppression_threshold": "5"})
+    db.session.expire_all()
+    assert (settings.age_bands, settings.report_shared) == (None, False)
+
+
+@pytest.mark.parametrize("bands, message", [
+    ("18-30, 25-40", "The bands 18–30 and 25–40 overlap: each age belongs in one band only."),
+    ("18-24, 30-40", "There is a gap between the bands 18–24 and 30–40: every age needs a band."),
+    ("30-20", "The band 30-20 ends before it starts."),
+    ("18+, 30-40", "Only the last band can be open-ended: 18+ is followed by 30–40."),
+    ("18-200", "Ages go from 0 to 120; 200 is outside."),
+    ("18 to 24", "“18 to 24” is not an age band: write the bands like 18-24, 25-34, 55+."),
+    (" , ;", "Give at least one age band, for example 18-24, 25-34, 55+."),
+    ("", "This field is required."),
+])
+def test_bad_age_bands_are_refused_with_a_message(client, login, organiser, civic, bands, message):
+    login(client, organiser)
+    response = client.post(SETTINGS.format(slug=civic.slug), data={"age_bands": bands,
+                                                                   "suppression_threshold": "5"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in html
+    assert message.replace("“", "&#34;").replace("”", "&#34;") in html or message in html, html[-3000:]
+    assert InclusionSettings.query.count() == 0 and AuditEntry.query.count() == 0
+
+
+def test_age_band_messages_are_translated(client, login, organiser, civic):
+    organiser.locale = "ru"
+    db.session.commit()
+    login(client, organiser)
+    html = client.post(SETTINGS.format(slug=civic.slug), data={"age_bands": "18-30, 25-40",
+                                                               "suppression_threshold": "5"}).get_data(as_text=True)
+    assert "18–30" in html and "overlap" not in html
+
+
+@pytest.mark.parametrize("threshold", ["1", "51", "many"])
+def test_threshold_out_of_range_is_refused(client, login, organiser, civic, threshold):
+    login(client, organiser)
+    response = client.post(SETTINGS.format(slug=civic.slug), data={"age_bands": "18-24, 25+",
+                                                                   "suppression_threshold": threshold})
+    assert response.status_code == 200
+    assert InclusionSettings.query.count() == 0
+
+
+def test_settings_need_the_csrf_token(app, client, login, organiser, civic):
+    login(client, organiser)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post(SETTINGS.format(slug=civic.slug), data={"age_bands": "18-24, 25+",
+                                                                       "suppression_threshold": "5"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code in (200, 400)
+    assert InclusionSettings.query.count() == 0
+
+
+@pytest.mark.parametrize("kind", VISITORS)
+def test_who_may_change_the_settings(client, login, visitor, civic, kind):
+    user = visitor(kind, civic)
+    if user is not None:
+        login(client, user)
+    response = client.get(SETTINGS.format(slug=civic.slug))
+    assert response.status_code == PAGE_STATUS.get(kind, 403)
+    posted = client.post(SETTINGS.format(slug=civic.slug), data={"age_bands": "18-24, 25+",
+                                                                 "suppression_threshold": "5"})
+    assert posted.status_code == {"anonymous": 302, "organiser": 302, "admin": 302}.get(kind, 403)
+    assert InclusionSettings.query.count() == (1 if kind in ("organiser", "admin") else 0)
+
+
+def test_the_review_queue_filters_by_the_events_bands(client, login, organiser, make_user, civic):
+    from hackathon.applications.inclusion import save_inclusion_settings
+
+    save_inclusion_settings(organiser, civic, age_bands="16-29, 30+", suppression_threshold=5, report_shared=False)
+    young = make_user(name="Young Applicant", year_of_birth=utcnow().year - 20)
+    older = make_user(name="Older Applicant", year_of_birth=utcnow().year - 40)
+    for user in (young, older):
+        add_individual(civic, user, ApplicationStatus.submitted)
+    login(client, organiser)
+    page = client.get(f"/events/{civic.slug}/review?age=16-29").get_data(as_text=True)
+    assert '<option selected value="16-29">16–29</option>' in page or 'value="16-29" selected' in page \
+        or ('value="16-29"' in page and "16–29" in page)
+    assert "Young Applicant" in page and "Older Applicant" not in page
+    page = client.get(f"/events/{civic.slug}/review?age=30%2B").get_data(as_text=True)
+    assert "Older Applicant" in page and "Young Applicant" not in page
+    assert 'value="35-44"' not in page  # the default bands are gone
+
+
+# --- accepted_at ---------------------------------------------------------------------------------------------------
+
+def test_acceptance_is_remembered_through_a_withdrawal(client, login, organiser, make_user, civic):
+    from tests.factories import decide
+
+    user = make_user(year_of_birth=1990)
+    application = add_individual(civic, user, ApplicationStatus.submitted)
+    decide(organiser, civic, [application], "accept")
+    assert application.accepted_at is not None
+    application.status = ApplicationStatus.withdrawn
+    application.submitted_at = utcnow()
+    db.session.commit()
+    funnel = load_funnel(civic)
+    assert (funnel.total("applied").people, funnel.total("accepted").people) == (1, 1)
+    application.status = ApplicationStatus.submitted
+    db.session.commit()
+    decide(organiser, civic, [application], "accept")
+    decide(organiser, civic, [application], "reject")  # the place taken back: no longer accepted
+    assert application.accepted_at is None
+    assert load_funnel(civic).total("accepted").people == 0

@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from hackathon.i18n import lazy_gettext as _l
 from sqlalchemy import String, and_, case, exists, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,7 +20,9 @@ from hackathon.accounts.forms import KYRGYZSTAN_REGIONS, LANGUAGE_CHOICES, REGIO
 from hackathon.accounts.models import User
 from hackathon.applications import charts, inclusion_sql, stats
 from hackathon.applications.models import Application, ApplicationKind, ApplicationStatus, InclusionSettings
+from hackathon.audit import changed_fields, record_audit
 from hackathon.database import utcnow
+from hackathon.errors import Conflict, DomainError, NotAllowed
 from hackathon.events.models import Event
 from hackathon.extensions import db
 from hackathon.permissions import can_manage_event
@@ -57,6 +60,85 @@ def event_age_bands(settings: InclusionSettings) -> list[stats.AgeBand]:
         return stats.age_bands(settings.age_bands)
     except (stats.AgeBandError, TypeError, ValueError):  # a hand-edited row: count in the default bands
         return stats.age_bands(None)
+
+
+def age_bands_text(configured) -> str:
+    """Bands as organisers write them: "18-24, 25-34, 35-44, 45-54, 55+"."""
+    pairs = configured or stats.DEFAULT_AGE_BANDS
+    return ", ".join(f"{low}+" if high is None else f"{low}-{high}" for low, high in pairs)
+
+
+def age_band_message(error: stats.AgeBandError) -> str:
+    """Why the bands cannot be used, in the reader's language."""
+    values = dict(error.values)
+    for key in ("previous", "next"):
+        if key in values:
+            values[key] = value_label("age_band", str(values[key]))
+    messages = {
+        "syntax": lambda: _("“%(text)s” is not an age band: write the bands like 18-24, 25-34, 55+.", **values),
+        "order": lambda: _("The band %(low)d-%(high)d ends before it starts.", **values),
+        "overlap": lambda: _("The bands %(previous)s and %(next)s overlap: each age belongs in one band only.",
+                             **values),
+        "gap": lambda: _("There is a gap between the bands %(previous)s and %(next)s: every age needs a band.",
+                         **values),
+        "open": lambda: _("Only the last band can be open-ended: %(previous)s is followed by %(next)s.", **values),
+        "range": lambda: _("Ages go from 0 to %(max)d; %(age)d is outside.", max=stats.MAX_AGE, **values),
+        "empty": lambda: _("Give at least one age band, for example 18-24, 25-34, 55+."),
+    }
+    return messages.get(error.reason, messages["syntax"] if "text" in values else messages["empty"])()
+
+
+MAX_AGE_BANDS = 20
+
+
+class InvalidSetting(DomainError):
+    """A setting refused, naming the field (`field`) its message belongs to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def save_inclusion_settings(actor: User, event: Event, *, age_bands: str, suppression_threshold: int,
+                            report_shared: bool) -> InclusionSettings:
+    """Save the event's age bands (as text, checked: in order, touching, no overlap or gap), the suppression
+    threshold (SUPPRESSION_MIN..SUPPRESSION_MAX) and whether the report is shared; audited; one commit.
+    Bands equal to the defaults are stored as None so that the event follows the defaults."""
+    if not can_view_inclusion(actor, event):
+        raise NotAllowed()
+    try:
+        bands = stats.parse_age_bands(age_bands)
+    except stats.AgeBandError as error:
+        raise InvalidSetting("age_bands", age_band_message(error)) from None
+    if len(bands) > MAX_AGE_BANDS:
+        raise InvalidSetting("age_bands", _("Use at most %(max)d age bands.", max=MAX_AGE_BANDS))
+    if not SUPPRESSION_MIN <= int(suppression_threshold) <= SUPPRESSION_MAX:
+        raise InvalidSetting("suppression_threshold", _("The threshold must be between %(min)d and %(max)d people.", min=SUPPRESSION_MIN,
+                            max=SUPPRESSION_MAX))
+    stored = None if tuple(bands) == tuple(stats.DEFAULT_AGE_BANDS) else [[low, high] for low, high in bands]
+    new = {"age_bands": stored, "suppression_threshold": int(suppression_threshold),
+           "report_shared": bool(report_shared)}
+    settings = inclusion_settings_for(event)
+    creating = settings.id is None
+    before, after = ({}, dict(new)) if creating else changed_fields(settings, new)
+    for key, value in new.items():
+        setattr(settings, key, value)
+    settings.updated_by_id = actor.id
+    if creating:
+        db.session.add(settings)
+    try:
+        db.session.flush()
+    except IntegrityError:  # another organiser saved the first settings at the same moment
+        db.session.rollback()
+        raise Conflict(_("Someone else saved these settings at the same moment. Reload the page and try again."))
+    if after:
+        for values in (before, after):
+            if "age_bands" in values:
+                values["age_bands"] = age_bands_text(values["age_bands"])
+        record_audit(actor=actor, action="inclusion_settings.update", event_id=event.id, target=settings,
+                     before=before, after=after)
+    db.session.commit()
+    return settings
 
 
 def home_country() -> str:
@@ -118,24 +200,46 @@ def load_inclusion_stats(event: Event, *, now: datetime | None = None) -> stats.
 
 # --- labels ------------------------------------------------------------------------------------------------
 
-# To add a stage: its name in stats.FUNNEL_STAGES, the loader marking which applications reached it, and
-# its label and explanation here.
+# To add a stage: its name in stats.STAGES, the loader's SQL saying who reached it, and its label, explanation
+# and (if it can be out of use) the reason here.
 STAGE_LABELS = {
     "applied": _l("Applied"),
     "accepted": _l("Accepted"),
     "confirmed": _l("Confirmed"),
+    "in_team": _l("In a team"),
+    "mentored": _l("Mentored"),
+    "submitted": _l("Submitted a project"),
+    "shortlisted": _l("Shortlisted"),
+    "finalist": _l("Pitched in the final"),
+    "awarded": _l("Awarded"),
 }
 STAGE_EXPLANATIONS = {
     "applied": _l("Everyone covered by a submitted application: individual applicants and the members of teams "
-                  "that applied, whatever the decision. Drafts and withdrawn applications are not counted; an "
-                  "individual who joined a team counts once, through the team's application."),
-    "accepted": _l("Applications offered a place, including those who later declined or did not confirm in time. "
+                  "that applied, whatever the decision; rejected and withdrawn people stay in the stages they "
+                  "reached. Drafts are not counted; a person in several roles or applications counts once, and an "
+                  "individual who joined a team counts through the team's application."),
+    "accepted": _l("Offered a place, including those who later declined, did not confirm in time or withdrew. "
                    "A team member counts through the team's decision."),
-    "confirmed": _l("Accepted applicants who confirmed that they take part."),
+    "confirmed": _l("Accepted applicants who confirmed that they take part, including those who withdrew later."),
+    "in_team": _l("Confirmed and a member of one of the event's teams."),
+    "mentored": _l("In a team, and the team has a mentor assigned."),
+    "submitted": _l("Reached the stage before and the team submitted its project."),
+    "shortlisted": _l("Reached the stage before and the team's project is on a published shortlist (or went "
+                      "further)."),
+    "finalist": _l("Reached the stage before and the team's project is in the published final ranking or has a "
+                   "slot in a published pitch schedule (or won an award)."),
+    "awarded": _l("Reached the stage before and the team's project won an award in the published results."),
+}
+NOT_IN_USE_REASONS = {
+    "mentored": _l("No mentor is assigned to a team at this event, so the next stage follows on from the one "
+                   "before."),
+    "shortlisted": _l("No shortlist is published yet."),
+    "finalist": _l("Neither the results nor a pitch schedule are published yet."),
+    "awarded": _l("No published results with a winner yet."),
 }
 NOT_COUNTED_LABELS = {
     "draft": _l("Drafts, never submitted"),
-    "withdrawn": _l("Withdrawn by the applicants"),
+    "withdrawn": _l("Withdrawn before being submitted"),
     "merged": _l("Individual applications merged into a team (counted through the team)"),
 }
 DIMENSION_LABELS = {
@@ -157,8 +261,11 @@ GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other"
                  "undisclosed": _l("Prefer not to say")}
 BACKGROUND_LABELS = {"it": _l("IT (software, data, design)"), "non_it": _l("Non-IT")}
 YES_NO_LABELS = {"yes": _l("Yes"), "no": _l("No")}
-AGE_LABELS = {"under_18": _l("Under 18")}
 NOT_GIVEN = _l("Not given")
+
+
+def stage_label(stage: str) -> str:
+    return str(STAGE_LABELS.get(stage, stage))
 
 
 def value_label(dimension: str, value: str) -> str:
@@ -168,16 +275,31 @@ def value_label(dimension: str, value: str) -> str:
     if dimension == "country" or (dimension == "diaspora" and value == "home"):
         code = value if dimension == "country" else home_country()
         return get_locale().territories.get(code, code)
+    if dimension == "age_band":
+        if value.startswith("under_") and value[6:].isdigit():
+            return _("Under %(age)d", age=int(value[6:]))
+        return value.replace("-", "–")
     labels = {
-        "age_band": AGE_LABELS, "gender": GENDER_LABELS, "region": REGION_NAMES, "background": BACKGROUND_LABELS,
+        "gender": GENDER_LABELS, "region": REGION_NAMES, "background": BACKGROUND_LABELS,
         "first_hackathon": YES_NO_LABELS, "language": dict(LANGUAGE_CHOICES),
         "diaspora": {"abroad": _l("Abroad")},
     }.get(dimension, {})
-    return str(labels.get(value, value.replace("-", "–") if dimension == "age_band" else value))
+    return str(labels.get(value, value))
 
 
 def percent_text(value: int | None) -> str:
     return "–" if value is None else f"{value}%"
+
+
+def note_text(note: stats.DisparityNote) -> str:
+    """A note on a group markedly below the rest, with its counts, in the current language."""
+    return _("%(dimension)s, %(group)s: %(count)d of %(base)d (%(rate)s) went from “%(previous)s” to “%(stage)s”, "
+             "against %(rest_count)d of %(rest_base)d (%(rest_rate)s) of everyone else: %(relative)s of their "
+             "rate.", dimension=str(DIMENSION_LABELS.get(note.dimension, note.dimension)),
+             group=value_label(note.dimension, note.value), count=note.count, base=note.base,
+             rate=percent_text(note.rate), previous=stage_label(note.previous), stage=stage_label(note.stage),
+             rest_count=note.rest_count, rest_base=note.rest_base, rest_rate=percent_text(note.rest_rate),
+             relative=percent_text(note.relative))
 
 
 # --- the page ----------------------------------------------------------------------------------------------
@@ -187,23 +309,24 @@ class FunnelRow:
     stage: str
     label: str
     explanation: str
-    count: stats.StageCount
+    total: stats.StageTotal
+    not_in_use: str  # why the stage is not in use ("" when it is)
     people_percent: str
-    applications_percent: str
     teams_percent: str
+    applications_percent: str
 
 
 @dataclass(frozen=True)
 class Cell:
     count: int
-    percent: str  # share of all who applied (first stage) or rate from the previous stage
+    percent: str  # share of all who applied (first stage) or the conversion from the previous stage in use
 
 
 @dataclass(frozen=True)
 class BreakdownLine:
     value: str
     label: str
-    cells: list[Cell]
+    cells: list[Cell]  # one per stage in use
 
 
 @dataclass(frozen=True)
@@ -216,58 +339,81 @@ class BreakdownSection:
 
 
 @dataclass(frozen=True)
+class Note:
+    text: str
+    small: bool
+    dimension: str
+
+
+@dataclass(frozen=True)
 class Dashboard:
-    stats: stats.InclusionStats
-    stages: list[tuple[str, str]]  # (key, label)
+    funnel_stats: stats.Funnel
+    stages: list[tuple[str, str, str | None]]  # stages in use: (key, label, label of the previous stage in use)
     funnel: list[FunnelRow]
     funnel_chart: charts.BarChart
+    chart_stages: list[str]  # the labels of the stages the breakdown charts draw
     not_counted: list[tuple[str, int]]
+    notes: list[Note]
     sections: list[BreakdownSection]
 
     @property
-    def applied(self) -> stats.StageCount:
-        return self.stats.funnel[0]
+    def applied(self) -> stats.StageTotal:
+        return self.funnel_stats.totals[0]
+
+    @property
+    def year(self) -> int:
+        return self.funnel_stats.year
 
 
-def build_dashboard(result: stats.InclusionStats) -> Dashboard:
-    """Labels, percentages as text and charts for the page; numbers are the ones in `result`."""
-    stage_labels = [(stage, str(STAGE_LABELS.get(stage, stage))) for stage in stats.FUNNEL_STAGES]
+def chart_stages(in_use: list[str]) -> list[str]:
+    """The stages a breakdown chart draws (all of them would be a wall of bars on a phone): applied, confirmed,
+    submitted and the last stage in use. The table beside it has every stage."""
+    wanted = {"applied", "confirmed", "submitted", in_use[-1]} if in_use else set()
+    return [stage for stage in in_use if stage in wanted]
+
+
+def build_dashboard(result: stats.Funnel) -> Dashboard:
+    """Labels, percentages as text and charts for the page; every number comes from `result`."""
+    in_use = [stage for stage in result.stages if stage in result.in_use]
+    stages = [(stage, stage_label(stage), stage_label(result.total(stage).previous)
+               if result.total(stage).previous else None) for stage in in_use]
     funnel_rows = [
-        FunnelRow(stage=count.stage, label=str(STAGE_LABELS.get(count.stage, count.stage)),
-                  explanation=str(STAGE_EXPLANATIONS.get(count.stage, "")), count=count,
-                  people_percent=percent_text(count.people_percent),
-                  applications_percent=percent_text(count.applications_percent),
-                  teams_percent=percent_text(count.teams_percent))
-        for count in result.funnel
+        FunnelRow(stage=total.stage, label=stage_label(total.stage),
+                  explanation=str(STAGE_EXPLANATIONS.get(total.stage, "")), total=total,
+                  not_in_use="" if total.in_use else str(NOT_IN_USE_REASONS.get(total.stage, "")),
+                  people_percent=percent_text(total.people_percent), teams_percent=percent_text(total.teams_percent),
+                  applications_percent=percent_text(total.applications_percent))
+        for total in result.totals
     ]
+    used_rows = [row for row in funnel_rows if row.total.in_use]
     funnel_chart = charts.bar_chart(
-        "chart-funnel", _("The funnel: people, applications and teams at each stage"),
-        [row.label for row in funnel_rows],
-        [(_("People"), [row.count.people for row in funnel_rows]),
-         (_("Applications"), [row.count.applications for row in funnel_rows]),
-         (_("Teams"), [row.count.teams for row in funnel_rows])],
+        "chart-funnel", _("The funnel: people and teams at each stage in use"), [row.label for row in used_rows],
+        [(_("People"), [row.total.people for row in used_rows]), (_("Teams"), [row.total.teams for row in used_rows])],
     )
+    drawn = chart_stages(in_use)
     sections = []
     for dimension in stats.DIMENSIONS:
         rows = result.breakdowns[dimension]
         title = str(DIMENSION_LABELS[dimension])
         lines = []
         for row in rows:
-            cells = [Cell(row.counts[stats.FUNNEL_STAGES[0]], percent_text(row.share))]
-            cells += [Cell(row.counts[stage], percent_text(row.rates.get(stage)))
-                      for stage in stats.FUNNEL_STAGES[1:]]
+            cells = [Cell(row.counts[stage], percent_text(row.share if index == 0 else row.rates.get(stage)))
+                     for index, stage in enumerate(in_use)]
             lines.append(BreakdownLine(value=row.value, label=value_label(dimension, row.value), cells=cells))
         chart = charts.bar_chart(
             f"chart-{dimension.replace('_', '-')}", _("%(dimension)s: people at each stage", dimension=title),
-            [line.label for line in lines],
-            [(label, [row.counts[stage] for row in rows]) for stage, label in stage_labels],
+            [line.label for line in lines], [(stage_label(stage), [row.counts[stage] for row in rows])
+                                             for stage in drawn],
         )
         sections.append(BreakdownSection(dimension=dimension, title=title,
                                          explanation=str(DIMENSION_EXPLANATIONS.get(dimension, "")),
                                          chart=chart, lines=lines))
-    not_counted = [(str(NOT_COUNTED_LABELS[status]), count) for status, count in result.not_counted.items()]
-    return Dashboard(stats=result, stages=stage_labels, funnel=funnel_rows, funnel_chart=funnel_chart,
-                     not_counted=not_counted, sections=sections)
+    not_counted = [(str(NOT_COUNTED_LABELS[status]), count) for status, count in result.not_counted.items()
+                   if status in NOT_COUNTED_LABELS]
+    notes = [Note(text=note_text(note), small=note.small, dimension=note.dimension) for note in result.notes]
+    return Dashboard(funnel_stats=result, stages=stages, funnel=funnel_rows, funnel_chart=funnel_chart,
+                     chart_stages=[stage_label(stage) for stage in drawn], not_counted=not_counted, notes=notes,
+                     sections=sections)
 
 
 # --- the API -----------------------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ from hackathon.applications.mail_templates import fill, overrides_for, places_ta
 from hackathon.applications.services import application_of
 from hackathon.applications.models import (Application, ApplicationKind, ApplicationQuestion, ApplicationRating,
                                            ApplicationSettings, ApplicationStatus, QuestionKind)
-from hackathon.applications.stats import AGE_BANDS, UNKNOWN, age_band
+from hackathon.applications import stats
+from hackathon.applications.stats import UNKNOWN
 from hackathon.audit import AuditEntry, record_audit
 from hackathon.database import utcnow
 from hackathon.errors import Conflict, DomainError, NotAllowed, NotFound, OutOfPhase
@@ -126,12 +127,33 @@ def display_name(application: Application) -> str:
     return application.team.name if application.team is not None else application.user.name
 
 
-def age_band_years(band: str, year: int) -> tuple[int, int] | None:
-    """The years of birth of an age band in `year` (as stats.age_band counts ages), or None for unknown."""
-    for low, high, name in AGE_BANDS:
-        if name == band:
-            return year - high, year - low
+def event_bands(event: Event) -> list[stats.AgeBand]:
+    """The event's age bands (its inclusion settings, else the defaults), as the inclusion page counts them."""
+    from hackathon.applications.inclusion import event_age_bands, inclusion_settings_for
+
+    return event_age_bands(inclusion_settings_for(event))
+
+
+def age_band_choices(bands: list[stats.AgeBand]) -> list[tuple[str, str]]:
+    """(key, label) for the queue's age filter: every band of the event, then "Not given"."""
+    from hackathon.applications.inclusion import value_label
+
+    return [*((band.key, value_label("age_band", band.key)) for band in bands),
+            (UNKNOWN, str(AGE_BAND_LABELS[UNKNOWN]))]
+
+
+def age_band_years(band: str, year: int, bands: list[stats.AgeBand] | None = None) -> tuple[int, int] | None:
+    """The years of birth of an age band in `year` (ages as stats.age_band_of counts them), or None for unknown
+    (or a key that is not one of the bands)."""
+    for candidate in bands if bands is not None else stats.age_bands():
+        if candidate.key == band:
+            oldest = candidate.high if candidate.high is not None else stats.MAX_AGE * 2
+            return year - oldest, year - candidate.low
     return None
+
+
+def age_band_of_birth(year_of_birth: int | None, year: int, bands: list[stats.AgeBand]) -> str:
+    return stats.age_band_of(None if year_of_birth is None else year - year_of_birth, bands)
 
 
 # Loading -----------------------------------------------------------------------------------------------------------
@@ -233,6 +255,7 @@ class QueueFilters:
     region: str | None = None
     background: str | None = None
     age_band: str | None = None
+    age_bands: list[stats.AgeBand] | None = None  # the event's (None: the default bands)
     search: str = ""
     sort: str = "priority"
 
@@ -285,7 +308,7 @@ def _queue_conditions(event: Event, filters: QueueFilters, applicant, now: datet
     if filters.background:
         conditions.append(anyone(lambda person: person.background == filters.background))
     if filters.age_band:
-        years = age_band_years(filters.age_band, now.year)
+        years = age_band_years(filters.age_band, now.year, filters.age_bands)
         if years is None:
             conditions.append(anyone(lambda person: person.year_of_birth.is_(None)))
         else:
@@ -366,6 +389,7 @@ class Person:
     user: User
     is_captain: bool
     age_band: str
+    age_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -383,11 +407,20 @@ class ReviewDetails:
         return one_decimal(self.average)
 
 
+def _person(user: User, captain_id: int | None, year: int, bands: list[stats.AgeBand]) -> Person:
+    from hackathon.applications.inclusion import value_label
+
+    band = age_band_of_birth(user.year_of_birth, year, bands)
+    return Person(user=user, is_captain=user.id == captain_id, age_band=band,
+                  age_label=value_label("age_band", band))
+
+
 def review_details(event: Event, application: Application, viewer: User, *, locale: str,
                    now: datetime | None = None) -> ReviewDetails:
     """Everything the review page shows, in a fixed number of queries."""
     now = now or utcnow()
     people = people_by_application([application])[application.id]
+    bands = event_bands(event)
     captain_id = application.team.captain_id if application.team is not None else None
     ratings = list(db.session.scalars(
         select(ApplicationRating).options(joinedload(ApplicationRating.reviewer))
@@ -402,8 +435,7 @@ def review_details(event: Event, application: Application, viewer: User, *, loca
     ))
     return ReviewDetails(
         application=application,
-        people=[Person(user=user, is_captain=user.id == captain_id, age_band=age_band(user.year_of_birth, now.year))
-                for user in people],
+        people=[_person(user, captain_id, now.year, bands) for user in people],
         answers=answer_rows(application, event_questions(event), locale, event.languages),
         ratings=ratings,
         my_rating=next((rating for rating in ratings if rating.reviewer_id == viewer.id), None),

@@ -9,7 +9,7 @@ from hackathon.applications.mail_templates import BODY_MAX, SUBJECT_MAX
 from hackathon.applications.models import ApplicationKind, ApplicationStatus
 from hackathon.applications.review import (AGE_BAND_LABELS, BACKGROUND_LABELS, DECISION_LABELS, DECISIONS,
                                            KIND_LABELS, NOTE_MAX, REASON_MAX, SCORE_MAX, SCORE_MIN, SEARCH_MAX,
-                                           STATUS_LABELS, QueueFilters)
+                                           STATUS_LABELS, QueueFilters, age_band_choices)
 from hackathon.events.models import Track
 from hackathon.forms import BaseForm, IntegerField, length, number_range, optional, options, posted_int, required
 
@@ -72,9 +72,13 @@ class QueueFilterForm(BaseForm):
                       choices=options([("", _l("Any age")), *AGE_BAND_LABELS.items()]))
     sort = ChoiceField(_l("Order"), validators=[optional()], choices=options(SORT_LABELS), default="priority")
 
-    def __init__(self, *args, tracks: list[Track], **kwargs):
+    def __init__(self, *args, tracks: list[Track], age_bands: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.track.choices = options([("", _l("Any track"))] + [(str(track.id), track.name) for track in tracks])
+        # The event's own age bands (inclusion settings); without them, the default ones.
+        self.age_bands = age_bands
+        if age_bands is not None:
+            self.age.choices = options([("", _l("Any age")), *age_band_choices(age_bands)])
 
     def filters(self) -> QueueFilters:
         """The filters that are valid; a field with an error (shown next to it) filters nothing."""
@@ -91,6 +95,7 @@ class QueueFilterForm(BaseForm):
             region=value(self.region),
             background=value(self.background),
             age_band=value(self.age),
+            age_bands=self.age_bands,
             search=value(self.q) or "",
             sort=value(self.sort) or "priority",
         )

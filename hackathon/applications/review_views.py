@@ -74,7 +74,7 @@ def review_queue(event: Event):
     released = review.release_unconfirmed(event, now, capacity=capacity)  # lapse and promote first
     if released.lapsed or released.promoted:
         capacity = review.capacity_of(event)
-    filter_form = QueueFilterForm(formdata=request.args, tracks=event.tracks)
+    filter_form = QueueFilterForm(formdata=request.args, tracks=event.tracks, age_bands=review.event_bands(event))
     filter_form.validate()
     may_decide = can_decide_applications(current_user, event)
     page_number = _page_number()
