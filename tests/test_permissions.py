@@ -155,6 +155,9 @@ CASES = [
     Case("POST", "/events/<slug>/invitations/<id:invitation_id>/revoke",
          "/events/{e.slug}/invitations/{e.invitation}/revoke", managers(302), audit="invitation.revoke"),
     Case("GET", "/events/<slug>/audit", "/events/{e.slug}/audit", managers(200)),
+    Case("GET", "/events/<slug>/inclusion/settings", "/events/{e.slug}/inclusion/settings", managers(200)),
+    Case("POST", "/events/<slug>/inclusion/settings", "/events/{e.slug}/inclusion/settings", managers(302),
+         data={"age_bands": "16-29, 30+", "suppression_threshold": "5"}, audit="inclusion_settings.update"),
 
     # Appointing and removing organisers is for site admins only.
     Case("POST", "/events/<slug>/people", "/events/{e.slug}/people", admins(302) | {"organiser": 200},
