@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hackathon.accounts.models import User
-from hackathon.applications.inclusion import load_inclusion_stats
+from hackathon.applications import stats as inclusion_stats
+from hackathon.applications.inclusion import load_funnel
 from hackathon.applications.models import (Application, ApplicationKind, ApplicationQuestion, ApplicationRating,
                                            ApplicationSettings, ApplicationStatus, MailTemplate)
 from hackathon.database import utcnow
@@ -56,14 +57,20 @@ def test_demo_twice_adds_nothing_and_prints_one_line(runner):
 
 
 def test_past_event_numbers(demo):
-    stats = load_inclusion_stats(event(PAST))
-    applied, accepted, confirmed = stats.funnel
-    assert 75 <= applied.applications <= 85
-    assert 190 <= applied.people <= 215
+    funnel = load_funnel(event(PAST))
+    applied, accepted, confirmed = (funnel.total(stage) for stage in ("applied", "accepted", "confirmed"))
+    assert 75 <= applied.applications <= 90
+    assert 190 <= applied.people <= 220
     assert applied.individual_applications >= 20 and applied.teams >= 40
     assert (accepted.teams, confirmed.teams) == (34, 34)
     assert confirmed.individual_applications == 0
-    assert stats.not_counted["merged"] >= 3 and stats.not_counted["withdrawn"] >= 3
+    assert funnel.not_counted["merged"] >= 3
+    # The finished event reaches every stage: mentors, projects, a published shortlist, results with winners.
+    assert funnel.in_use == frozenset(inclusion_stats.STAGES)
+    teams = [funnel.total(stage).teams for stage in ("in_team", "mentored", "submitted", "shortlisted", "finalist",
+                                                     "awarded")]
+    assert 34 >= teams[0] >= teams[1] >= teams[2] >= teams[3] >= teams[4] >= teams[5] > 0, teams
+    assert teams[3] < teams[2]  # not every project was shortlisted
     statuses = Counter(db.session.scalars(select(Application.status).where(Application.event_id == event(PAST).id)))
     assert {ApplicationStatus.rejected, ApplicationStatus.waitlisted, ApplicationStatus.withdrawn,
             ApplicationStatus.merged, ApplicationStatus.confirmed} == set(statuses)
@@ -72,7 +79,7 @@ def test_past_event_numbers(demo):
 
 
 def test_past_event_people_are_diverse(demo):
-    stats = load_inclusion_stats(event(PAST))
+    stats = load_funnel(event(PAST))
     applied = {dimension: {row.value: row.counts["applied"] for row in rows}
                for dimension, rows in stats.breakdowns.items()}
     assert applied["age_band"]["under_18"] == 0
