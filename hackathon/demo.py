@@ -4,8 +4,10 @@
 age from 18 to 62, every region and the diaspora, IT and non-IT mixed, 34 teams accepted and confirmed (their
 members hold the participant role), the others rejected, waitlisted or withdrawn, a few individuals merged into
 teams. `develop-my-community-2027` (applications open) gets drafts, submitted individuals, a person looking for a
-team and a team with pending invitations. The models are written directly, keeping every invariant the
-services keep (member_count, one team per person, merged applications, participant roles, name keys).
+team and a team with pending invitations. A third event, `develop-my-community-live` (hackathon/demo_live.py),
+sits in the middle of hacking relative to `now`; a later run moves its dates forward. The models are written
+directly, keeping every invariant the services keep (member_count, one team per person, merged applications,
+participant roles, name keys).
 A second run adds nothing: people are found by email, and an event that has demo applications is left alone.
 The 2021 event also gets its mentoring: ten mentors with profiles, a mentor for each confirmed team (mentor1 for
 applicant1's "Taza Suu"), milestones, a rubric, check-ins and reviews, two datathon challenges and help requests;
@@ -1326,8 +1328,11 @@ def load_demo(now: datetime | None = None) -> str:
     if not _has_demo_results(dmc):
         db.session.flush()
         _fill_pitch_and_results_2021(dmc, people)
+    from hackathon.demo_live import load_live  # the third event, in the middle of hacking (dated from `now`)
+
+    live = load_live(now, accounts, people, generated, DMC_TRACKS)
     db.session.commit()
-    return _summary(dmc, upcoming)
+    return _summary(dmc, upcoming) + f" {live.slug}: in the middle of hacking."
 
 
 def _summary(dmc: Event, upcoming: Event) -> str:

@@ -319,11 +319,18 @@ def _demo_visitors(slug: str, people: dict[str, User], ids: SimpleNamespace) -> 
 
     event = ids.event
     captains = [db.session.get(User, t.captain_id) if t else None for t in (ids.team_a, ids.team_b)]
+    # The live event has its own mentor, juror and application reviewer (README's "Try each role"), and its
+    # applicant is waitlisted (applications closed).
+    live = slug == "develop-my-community-live"
     drafter = db.session.scalar(select(User).join(Application, Application.user_id == User.id).where(
-        Application.event_id == event.id, Application.status == ApplicationStatus.draft).order_by(User.id).limit(1))
+        Application.event_id == event.id,
+        Application.status == (ApplicationStatus.waitlisted if live else ApplicationStatus.draft))
+        .order_by(User.id).limit(1))
     return {"anonymous": None, "applicant": drafter or people["applicant"], "team_a": captains[0] or people["team_a"],
-            "team_b": captains[1] or people["team_b"], "mentor": by_email("mentor1@demo.test"),
-            "juror": by_email("juror1@demo.test"), "reviewer": people["reviewer"],
+            "team_b": captains[1] or people["team_b"],
+            "mentor": by_email("mentor3@demo.test" if live else "mentor1@demo.test"),
+            "juror": by_email("juror3@demo.test" if live else "juror1@demo.test"),
+            "reviewer": by_email("reviewer@demo.test") if live else people["reviewer"],
             "organiser": by_email("organiser@demo.test"), "admin": by_email("admin@demo.test")}
 
 
@@ -579,7 +586,8 @@ def house(_app):
             load_demo(now)
             people = _people()
             events = [_fill_event(slug, phase, publish, people, now) for slug, phase, publish in FACTORY_PHASES]
-            demo = [_demo_ids(slug) for slug in ("develop-my-community-2021", "develop-my-community-2027")]
+            demo = [_demo_ids(slug) for slug in ("develop-my-community-2021", "develop-my-community-2027",
+                                                 "develop-my-community-live")]
             links = _mails_outside_events(people, events) | {"invitation": events[1].invitation_link}
             visitors_of = {e.slug: {kind: (None if kind == "anonymous" else people[kind]) for kind in VISITORS}
                            for e in events}

@@ -450,7 +450,8 @@ def test_demo_screening_round(demo, client_for_demo):
     assert [e.submission_id for e in shortlist][:16] == [p.project_id for p in board.board.projects][:16]
     before = db.session.scalar(select(func.count()).select_from(ScoreSheet))
     load_demo()
-    assert db.session.scalar(select(func.count()).select_from(ShortlistEntry)) == len(shortlist)
+    assert db.session.scalar(select(func.count()).select_from(ShortlistEntry)
+                             .where(ShortlistEntry.round_id == screening.id)) == len(shortlist)
     assert db.session.scalar(select(func.count()).select_from(ScoreSheet)) == before
 
 
