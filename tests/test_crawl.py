@@ -53,7 +53,8 @@ HUGE_IDS = ("2147483648", "99999999999999999999")
 # Every query parameter a view reads (filters, paging, comparisons, formats), sent with hostile values to every
 # event page: text with a marker (reflected?), a number beyond any column, negative numbers with CSV asked for.
 QUERY_NAMES = ("show", "skill", "background", "region", "language", "page", "state", "track", "a", "b", "matching",
-               "q", "status", "kind", "age", "sort", "format", "mentor", "next", "challenge_id", "from", "to")
+               "q", "status", "kind", "age", "sort", "format", "mentor", "next", "challenge_id", "from", "to",
+               "round")
 QUERIES = {
     "marker": dict.fromkeys(QUERY_NAMES, '<i data-x="query-param">'),
     "huge": dict.fromkeys(QUERY_NAMES, "99999999999999999999"),

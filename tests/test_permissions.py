@@ -158,6 +158,7 @@ CASES = [
     Case("GET", "/events/<slug>/inclusion/settings", "/events/{e.slug}/inclusion/settings", managers(200)),
     Case("POST", "/events/<slug>/inclusion/settings", "/events/{e.slug}/inclusion/settings", managers(302),
          data={"age_bands": "16-29, 30+", "suppression_threshold": "5"}, audit="inclusion_settings.update"),
+    Case("GET", "/events/<slug>/inclusion/scores", "/events/{e.slug}/inclusion/scores", managers(200)),
 
     # Appointing and removing organisers is for site admins only.
     Case("POST", "/events/<slug>/people", "/events/{e.slug}/people", admins(302) | {"organiser": 200},

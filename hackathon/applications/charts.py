@@ -127,3 +127,102 @@ def bar_chart(chart_id: str, title: str, categories: Sequence[str],
         width=WIDTH, height=height, series=[Series(index, name) for index, (name, _values) in enumerate(series)],
         groups=groups,
     )
+
+
+# --- signed values (differences from a reference), drawn either side of a zero line ----------------------------
+
+SIGNED_VALUE_ROOM = 44  # each side of the chart keeps this much room for a value written past its bar's end
+HIGHLIGHT_SERIES = 5    # the colour of a highlighted bar (vermillion, apart from series 0's blue)
+
+
+@dataclass(frozen=True)
+class SignedBar:
+    """One category of a signed chart: a bar from the zero line (`x`, `width`: to the left for a negative value),
+    its text past the bar's end (`text_anchor` "end" on the left, "start" on the right), the category's label
+    above it; `series` picks the colour (0 usual, HIGHLIGHT_SERIES highlighted). A missing value draws no bar
+    and the text "–"."""
+
+    label: str
+    label_y: int
+    value: float | None
+    series: int
+    x: int
+    y: int
+    width: int
+    height: int
+    text_x: int
+    text_y: int
+    text_anchor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SignedChart:
+    id: str
+    title: str
+    desc: str
+    width: int
+    height: int
+    zero_x: int
+    guide_x: int | None   # a dashed line at the `guide` value (e.g. the threshold of a note), when given
+    series: list[Series]
+    bars: list[SignedBar]
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+    @property
+    def title_id(self) -> str:
+        return f"{self.id}-title"
+
+    @property
+    def desc_id(self) -> str:
+        return f"{self.id}-desc"
+
+
+def signed_bar_chart(chart_id: str, title: str, categories: Sequence[str], values: Sequence[float | None],
+                     texts: Sequence[str], *, highlighted: Sequence[bool] = (), guide: float | None = None,
+                     series_names: Sequence[str] = (), desc: str | None = None) -> SignedChart:
+    """Horizontal bars either side of a zero line in the middle: negative values to the left, positive to the
+    right, every bar to the scale of the largest magnitude (the `guide` included, so its line is always drawn).
+    `texts` are the values as people read them (translated, with the reader's separator); `highlighted[i]`
+    draws category i in HIGHLIGHT_SERIES; `series_names` name the usual and the highlighted bars for the
+    legend. `desc` defaults to "category: text; ..."."""
+    if not len(values) == len(texts) == len(categories):
+        raise ValueError(f"{len(categories)} categories, {len(values)} values, {len(texts)} texts")
+    highlighted = list(highlighted) + [False] * (len(categories) - len(highlighted))
+    zero_x = WIDTH // 2
+    room = zero_x - SIGNED_VALUE_ROOM
+    largest = max([abs(value) for value in values if value is not None] + ([abs(guide)] if guide else []),
+                  default=0.0)
+
+    def length(value: float) -> int:
+        if largest <= 0 or value == 0:
+            return 0
+        return max(MIN_BAR, round(room * abs(value) / largest))
+
+    bars: list[SignedBar] = []
+    y = TOP
+    for category, value, text, marked in zip(categories, values, texts, highlighted):
+        label_y = y + LABEL_BASELINE
+        y += LABEL_HEIGHT
+        width = length(value) if value is not None else 0
+        negative = value is not None and value < 0
+        x = zero_x - width if negative else zero_x
+        text_x = x - 4 if negative else zero_x + width + 4
+        bars.append(SignedBar(label=category, label_y=label_y, value=value,
+                              series=HIGHLIGHT_SERIES if marked else 0, x=x, y=y, width=width,
+                              height=BAR_HEIGHT, text_x=text_x, text_y=y + BAR_HEIGHT - 2,
+                              text_anchor="end" if negative else "start", text=text if value is not None else "–"))
+        y += BAR_HEIGHT + GROUP_GAP
+    height = max(y, TOP + LABEL_HEIGHT)
+    guide_x = None
+    if guide is not None and largest > 0:
+        guide_x = zero_x + (1 if guide > 0 else -1) * length(guide)
+    description = desc if desc is not None else (
+        "; ".join(f"{category}: {bar.text}" for category, bar in zip(categories, bars)) + ("." if bars else ""))
+    return SignedChart(id=chart_id, title=title, desc=description, width=WIDTH, height=height, zero_x=zero_x,
+                       guide_x=guide_x,
+                       series=[Series(index, name) for index, name in zip((0, HIGHLIGHT_SERIES), series_names)],
+                       bars=bars)
