@@ -510,10 +510,15 @@ def _funnel_context(event: Event) -> FunnelContext:
     return FunnelContext(in_use=frozenset(in_use), finalists=finalists, winners=winners)
 
 
+TEAM_STAGES = ("mentored", "submitted", "shortlisted", "finalist", "awarded")
+
+
 def _team_flags(event: Event, context: FunnelContext):
-    """One row per team of the event: 0/1 for a mentor assigned, the project submitted, shortlisted (on a
-    published shortlist, or implied by a later stage), finalist (in the published ranking or a published pitch
-    slot, or awarded), awarded. Not cumulative yet: the people's CTE chains the stages."""
+    """One row per team of the event: 0/1 per stage after "in a team", already cumulative over the stages in use
+    (a team is "submitted" only if it is also mentored, when mentoring is in use; a stage not in use is 0).
+    The raw conditions: a mentor assigned; the project submitted; on a published shortlist (or implied by a later
+    stage); in the published ranking or a published pitch slot (or awarded); an award in the published results.
+    Computed once per team, so that each person's row only multiplies by their confirmation."""
     from hackathon.judging.models import JudgingRound, PitchSchedule, PitchSlot, ShortlistEntry
     from hackathon.mentoring.models import MentorAssignment
     from hackathon.submissions.models import Submission, SubmissionStatus
@@ -525,28 +530,34 @@ def _team_flags(event: Event, context: FunnelContext):
     shortlisted = or_(finalist, exists().where(
         ShortlistEntry.submission_id == Submission.id, JudgingRound.id == ShortlistEntry.round_id,
         JudgingRound.shortlist_published_at.is_not(None)))
-    submitted = Submission.status == SubmissionStatus.submitted
+    raw = {"mentored": exists().where(MentorAssignment.team_id == Team.id),
+           "submitted": Submission.status == SubmissionStatus.submitted,
+           "shortlisted": shortlisted, "finalist": finalist, "awarded": awarded}
+    columns, reached = [], None
+    for stage in TEAM_STAGES:
+        if stage not in context.in_use:
+            columns.append(literal(0).label(stage))
+            continue
+        reached = raw[stage] if reached is None else and_(reached, raw[stage])
+        columns.append(_flag(reached).label(stage))
     return (
-        select(Team.id.label("team_id"),
-               _flag(exists().where(MentorAssignment.team_id == Team.id)).label("mentored"),
-               _flag(submitted).label("submitted"),
-               _flag(and_(submitted, shortlisted)).label("shortlisted"),
-               _flag(and_(submitted, finalist)).label("finalist"),
-               _flag(and_(submitted, awarded)).label("awarded"))
+        select(Team.id.label("team_id"), *columns)
         .select_from(Team)
         .outerjoin(Submission, and_(Submission.team_id == Team.id, Submission.event_id == event.id))
         .where(Team.event_id == event.id)
-        .subquery("team_flags")
+        .cte("team_flags")
     )
 
 
 def people_cte(event: Event, *, bands: list[stats.AgeBand], year: int, in_use: frozenset[str],
                context: FunnelContext | None = None):
-    """A CTE of one row per person covered by a counted application: user_id, team_id (their team at the event,
-    if any), a 0/1 column per stage of stats.STAGES (cumulative: each needs the previous stage in use; a stage not
+    """A CTE of one row per person with an application of the event (0 at every stage unless a counted one covers
+    them): user_id, team_id (their team at the event, if any), a 0/1 column per stage of stats.STAGES (cumulative: each needs the previous stage in use; a stage not
     in use is 0), and a column per dimension (`d_<dimension>`). A person counts once per stage whatever their
     roles and applications (MAX over them)."""
     context = context or FunnelContext(in_use=in_use, finalists=frozenset(), winners=frozenset())
+    if context.in_use != in_use:
+        context = FunnelContext(in_use=in_use, finalists=context.finalists, winners=context.winners)
     flags = _application_flags()
     individual = (select(Application.user_id.label("user_id"), *(value.label(key) for key, value in flags.items()))
                   .where(Application.event_id == event.id, Application.kind == ApplicationKind.individual))
@@ -554,27 +565,24 @@ def people_cte(event: Event, *, bands: list[stats.AgeBand], year: int, in_use: f
             .join(TeamMember, TeamMember.team_id == Application.team_id)
             .where(Application.event_id == event.id, Application.kind == ApplicationKind.team))
     covered = union_all(individual, team).subquery("covered")
+    # Everyone with an application, drafts too: a person who never applied has 0 at every stage and so adds
+    # nothing to any sum (a HAVING here would make PostgreSQL expect one row and loop over the rest).
     per_user = (select(covered.c.user_id, *(func.max(covered.c[key]).label(key) for key in flags))
-                .group_by(covered.c.user_id).having(func.max(covered.c.applied) == 1).subquery("per_user"))
+                .group_by(covered.c.user_id).subquery("per_user"))
     membership = aliased(TeamMember, name="membership")
     teams = _team_flags(event, context)
-    raw = {
-        "applied": per_user.c.applied, "accepted": per_user.c.accepted, "confirmed": per_user.c.confirmed,
-        "in_team": _flag(membership.team_id.is_not(None)),
-        "mentored": func.coalesce(teams.c.mentored, 0), "submitted": func.coalesce(teams.c.submitted, 0),
-        "shortlisted": func.coalesce(teams.c.shortlisted, 0), "finalist": func.coalesce(teams.c.finalist, 0),
-        "awarded": func.coalesce(teams.c.awarded, 0),
-    }
-    stages: dict[str, ColumnElement] = {}
-    last = None
-    for stage in stats.STAGES:
-        if stage not in in_use:
-            stages[stage] = literal(0)
-            continue
-        stages[stage] = raw[stage] if last is None else raw[stage] * stages[last]
-        last = stage
+    if _can_materialize():  # once per team, not once per person (PostgreSQL would inline and loop)
+        teams = teams.prefix_with("MATERIALIZED")
+    # The application stages are cumulative already (_application_flags); "in a team" is confirmed and a member;
+    # every later stage is the team's (cumulative, see _team_flags) for a confirmed member.
+    confirmed = per_user.c.confirmed
+    stages: dict[str, ColumnElement] = {"applied": per_user.c.applied, "accepted": per_user.c.accepted,
+                                        "confirmed": confirmed,
+                                        "in_team": case((membership.team_id.is_not(None), confirmed), else_=0)}
+    for stage in TEAM_STAGES:
+        stages[stage] = confirmed * func.coalesce(teams.c[stage], 0) if stage in in_use else literal(0)
     dimensions = inclusion_sql.dimension_expressions(bands, year, home_country())
-    return (
+    people = (
         select(per_user.c.user_id, membership.team_id.label("team_id"),
                *(expression.label(stage) for stage, expression in stages.items()),
                *(expression.label(f"d_{dimension}") for dimension, expression in dimensions.items()))
@@ -584,6 +592,18 @@ def people_cte(event: Event, *, bands: list[stats.AgeBand], year: int, in_use: f
         .outerjoin(teams, teams.c.team_id == membership.team_id)
         .cte("people")
     )
+    # Read ten times by the UNION ALL: computed once. PostgreSQL 12+ does so by itself; SQLite would run the
+    # joins again for every branch unless told (AS MATERIALIZED, SQLite 3.35+).
+    return people.prefix_with("MATERIALIZED") if _can_materialize() else people
+
+
+def _can_materialize() -> bool:
+    import sqlite3
+
+    dialect = db.engine.dialect
+    if dialect.name == "sqlite":
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return dialect.name == "postgresql" and (dialect.server_version_info or (0,)) >= (12,)
 
 
 def _application_totals(event: Event) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
@@ -627,7 +647,9 @@ def _stage_counts(people) -> dict[str, dict[str, dict[str, int]]]:
                             *sums).group_by(column))
     result: dict[str, dict[str, dict[str, int]]] = {}
     for row in db.session.execute(union_all(*parts)).mappings():
-        result.setdefault(row["dimension"], {})[row["value"]] = {stage: int(row[stage]) for stage in stats.STAGES}
+        counts = {stage: int(row[stage]) for stage in stats.STAGES}
+        if row["dimension"] in (ALL, TEAMS) or counts[stats.STAGES[0]]:  # a value only drafts have: no group
+            result.setdefault(row["dimension"], {})[row["value"]] = counts
     return result
 
 
