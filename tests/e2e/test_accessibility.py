@@ -66,6 +66,7 @@ PAGES = [
     ("juror1@demo.test", "juror sheet", f"/events/{DONE}/jury/{{round}}/{{sheet}}"),
     ("organiser@demo.test", "leaderboard", f"/events/{DONE}/judging/{{round}}/leaderboard"),
     ("organiser@demo.test", "inclusion", f"/events/{DONE}/inclusion"),
+    ("organiser@demo.test", "inclusion settings", f"/events/{DONE}/inclusion/settings"),
     ("organiser@demo.test", "juror scores by group", f"/events/{DONE}/inclusion/scores?round={{round}}"),
     ("mentor1@demo.test", "mentor team review", f"/events/{DONE}/mentoring/teams/{{team}}"),
 ]

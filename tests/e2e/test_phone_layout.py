@@ -26,6 +26,8 @@ PAGES = [
     ("organiser@demo.test", f"/events/{DONE}/review"),
     ("organiser@demo.test", f"/events/{DONE}/results/manage"),
     ("mentor1@demo.test", f"/events/{DONE}/mentoring/mine"),
+    ("organiser@demo.test", f"/events/{DONE}/inclusion"),
+    ("organiser@demo.test", f"/events/{DONE}/inclusion/settings"),
 ]
 
 
