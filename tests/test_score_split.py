@@ -455,3 +455,127 @@ def test_query_count_does_not_grow_with_the_round(client, login, judged, countin
     large = queries()
     assert large == small
     assert small <= 14  # the event, the visitor, settings, rounds, the leaderboard's reads, one UNION ALL
+
+
+# --- the donors' report ----------------------------------------------------------------------------------------
+
+def _split_of(groups: dict[str, int], z: dict[str, float]) -> ss.ScoreSplit:
+    """One project per group, its team all in that group, scored z[group]."""
+    names = list(groups)
+    scores = [P(index + 1, z[name]) for index, name in enumerate(names)]
+    counts = {"background": {index + 1: {name: groups[name]} for index, name in enumerate(names)}}
+    return ss.score_split(scores, counts, dimensions=("background",), round_mean=50.0, round_sd=10.0)
+
+
+def test_publish_hides_small_groups_and_the_next_smallest():
+    # it 20, non_it 6, unknown 2: "unknown" (2) is under 5; alone it could be worked out from the total (28 is
+    # stated), so the next smallest (non_it, 6) is hidden too.
+    split = _split_of({"it": 20, "non_it": 6, "unknown": 2}, {"it": 0.0, "non_it": -1.0, "unknown": 0.5})
+    groups, notes = ss.publish(split, 5)
+    rows = {group.value: group for group in groups["background"]}
+    assert not rows["it"].hidden and rows["it"].people == 20 and rows["it"].mean_z == 0.0
+    assert rows["non_it"].hidden and rows["non_it"].people is None and rows["non_it"].mean_z is None
+    assert rows["non_it"].difference is None and not rows["non_it"].below
+    assert rows["unknown"].hidden and rows["unknown"].projects is None
+    # Non-IT was markedly lower on the page; the report keeps no note that would name its numbers.
+    assert [note.value for note in split.notes] == ["non_it"] and notes == []
+
+
+def test_publish_keeps_a_note_on_a_group_shown_with_its_difference():
+    split = _split_of({"it": 20, "non_it": 6}, {"it": 0.0, "non_it": -1.0})
+    groups, notes = ss.publish(split, 5)
+    rows = {group.value: group for group in groups["background"]}
+    assert rows["non_it"].people == 6 and rows["non_it"].difference == pytest.approx(-1.0)
+    assert [note.value for note in notes] == ["non_it"]
+    # At a threshold of 7 the six are hidden, and with them (being the lone hidden one) the next smallest: IT.
+    groups, notes = ss.publish(split, 7)
+    assert [group.hidden for group in groups["background"]] == [True, True, False] and notes == []
+
+
+def test_publish_hides_a_difference_against_a_small_rest():
+    # A total under the threshold: every group with people is hidden.
+    groups, _notes = ss.publish(_split_of({"it": 3}, {"it": 0.0}), 5)
+    assert groups["background"][0].hidden
+    # IT 20 against two hidden groups of 2 (two hidden: nothing to subtract, so IT stays): IT's mean is shown,
+    # but not its difference, which with the mean would give the mean of the four others.
+    split = _split_of({"it": 20, "non_it": 2, "unknown": 2}, {"it": -1.0, "non_it": 0.0, "unknown": 0.0})
+    assert split.notes[0].value == "it"
+    groups, notes = ss.publish(split, 5)
+    it = groups["background"][0]
+    assert (it.value, it.hidden, it.people, it.mean_z, it.difference) == ("it", False, 20, -1.0, None)
+    assert [group.hidden for group in groups["background"]] == [False, True, True]
+    assert notes == [] and not it.below
+
+
+def _report(event, language="en", threshold=5):
+    from hackathon.applications.report import build_report, load_report_funnel, report_csv_rows
+    from hackathon.database import utcnow
+
+    funnel = load_report_funnel(event)
+    document = build_report(event, funnel, threshold=threshold, language=language, now=utcnow())
+    header, rows = report_csv_rows(event, document, funnel, threshold=threshold)
+    return document, header, rows
+
+
+def _grown(event, organiser, judging_round):
+    """The judged round with 30 more teams of four: two women and two men each."""
+    _grow(event, organiser, judging_round, 30)
+
+
+def test_the_report_has_the_split_with_small_groups_suppressed(app, judged):
+    event, organiser, judging_round, _submissions = judged
+    _grown(event, organiser, judging_round)
+    with app.test_request_context():
+        document, _header, rows = _report(event)
+        section = next(section for section in document.sections if section.key == "scores")
+        assert section.title == "Juror scores by group"
+        table = section.table
+        assert table.header == ["Round", "Dimension", "Group", "People", "Projects", "Mean score",
+                                "Difference from the rest"]
+        gender = {row[2]: row for row in table.rows if row[2] in ("Female", "Male", "Not given")}
+        # 63 women and 64 men in 33 scored teams; one person gave no gender: hidden, and the next smallest
+        # group of the dimension with it (the women).
+        assert gender["Male"][3] == "64" and gender["Male"][5] != "…"
+        assert gender["Not given"][3] == "<5" and gender["Not given"][5] == "…"
+        assert gender["Female"][3] == "<5" and gender["Female"][5] == "…"
+        assert table.rows[0][0] == "Screening"
+        assert any("Groups of fewer than 5 people" in paragraph for paragraph in section.paragraphs)
+        scores = [row for row in rows if row[0] == "scores"]
+        assert len(scores) == sum(1 for _row in table.rows)
+        hidden = [row for row in scores if row[5] == "unknown" and row[3] == "gender"]
+        assert hidden[0][7] == "" and hidden[0][8] == "yes"
+        assert all("@" not in cell for row in rows for cell in map(str, row))
+
+
+def test_the_report_leaves_the_section_out_without_scores(app, make_event):
+    event = make_event(slug="unscored")
+    organiser = f.create_user()
+    f.grant(organiser, event, Role.organiser)
+    f.create_round(event, organiser, "Screening", criteria=[("Impact", 1, None)])
+    with app.test_request_context():
+        document, _header, _rows = _report(event)
+    assert "scores" not in [section.key for section in document.sections]
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "ky"])
+def test_the_report_pdf_holds_the_split_in_each_language(app, judged, language):
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from hackathon.applications.report_pdf import report_pdf
+    from tests.test_pdfs import check_layout, squeeze
+
+    event, organiser, judging_round, _submissions = judged
+    _grown(event, organiser, judging_round)
+    with app.test_request_context():
+        document, _header, _rows = _report(event, language)
+        section = next(section for section in document.sections if section.key == "scores")
+        with force_locale(language):
+            title = _("Juror scores by group")
+        runs = check_layout(report_pdf(document), [title])
+        # Every paragraph of the section, read across pages (without the page numbers between them).
+        text = squeeze("".join(run.text for run in sorted(runs, key=lambda r: (r.page, -r.top, r.x0))
+                               if not re.fullmatch(r"\s*\d+\s*/\s*\d+\s*", run.text)))
+        for paragraph in [*section.paragraphs, *section.bullets]:
+            assert squeeze(paragraph) in text, paragraph
+        assert "<5" in "".join(run.text for run in runs)

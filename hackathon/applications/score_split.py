@@ -1,5 +1,6 @@
 """Juror scores by group: the mean calibrated score of a round's projects for each group of each profile dimension.
-Pure: stdlib only; the loader (score_split_service.py) turns the leaderboard and SQL counts into the inputs.
+Pure: stdlib only (and disclosure.py's pure rule for the report); the loader (score_split_service.py) turns the
+leaderboard and SQL counts into the inputs.
 
 Vocabulary and formulas, for one round and one dimension (age band, gender, region...):
 
@@ -27,6 +28,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from hackathon.applications.disclosure import column_suppression  # pure as well: the report's rule for counts
 
 UNKNOWN = "unknown"  # the same key as stats.UNKNOWN ("Not given")
 MARKEDLY_LOWER = 0.5
@@ -193,3 +196,51 @@ def score_split(scores: Sequence[ProjectScore], counts: Mapping[str, Mapping[int
                       projects=len(with_members), people=sum(sizes.get(p, 0) for p in with_members),
                       unscored=unscored, without_members=len(by_id) - len(with_members), round_mean=round_mean,
                       round_sd=round_sd)
+
+
+# --- what a report may publish (small groups suppressed; see disclosure.py for the counts' rule) -----------------
+
+@dataclass(frozen=True)
+class PublishedGroup:
+    """A group as the donors' report shows it. `hidden`: its people are suppressed (1 to threshold − 1, or the
+    next smallest beside a lone such group, as disclosure.column_suppression decides), and with them its projects,
+    mean and difference. `difference` is None as well when the rest is a small number of people (the group's mean
+    and the difference would give the rest's mean)."""
+
+    value: str
+    people: int | None
+    projects: int | None
+    mean_z: float | None
+    difference: float | None
+    hidden: bool
+    below: bool
+    small: bool
+
+
+def publish(split: ScoreSplit, threshold: int) -> tuple[dict[str, list[PublishedGroup]], list[ScoreNote]]:
+    """The groups and notes a report may show: the counts' rule (disclosure.column_suppression) applied to each
+    dimension's people, whose groups add up to the scored teams' people, which the report states when they are
+    `threshold` or more (else every group with people is hidden). A note is kept only for a group shown with a
+    shown difference. Not protected: the round's leaderboard itself, which says each team's score to whoever
+    may read it."""
+    total_shown = not (0 < split.people < threshold)
+    published: dict[str, list[PublishedGroup]] = {}
+    keep: set[tuple[str, str]] = set()
+    for dimension in split.dimensions:
+        groups = split.groups[dimension]
+        hidden = column_suppression([group.people for group in groups], threshold=threshold,
+                                    total_shown=total_shown)
+        rows = []
+        for group, secret in zip(groups, hidden):
+            secret = secret or not total_shown and group.people > 0
+            rest_small = 0 < group.rest_people < threshold
+            difference = None if secret or rest_small else group.difference
+            rows.append(PublishedGroup(
+                value=group.value, people=None if secret else group.people,
+                projects=None if secret else group.projects, mean_z=None if secret else group.mean_z,
+                difference=difference, hidden=secret, below=group.below and difference is not None,
+                small=group.small))
+            if group.below and difference is not None:
+                keep.add((dimension, group.value))
+        published[dimension] = rows
+    return published, [note for note in split.notes if (note.dimension, note.value) in keep]

@@ -93,7 +93,7 @@ CALIBRATED_EXPLANATION = _l(
     "Jurors score differently: some give high marks to everything, some are strict. The calibrated score puts "
     "each juror's totals on a common scale before averaging them: a project's score says how far above or below "
     "that juror's own average it was, in steps of that juror's usual spread (their standard deviation). A project "
-    "is not helped or hurt by which jurors it happened to get. On this page it is written on the leaderboard's "
+    "is not helped or hurt by which jurors it happened to get. Here it is written on the leaderboard's "
     "scale of 0 to 100 (the round's mean plus the calibrated score times the round's spread).")
 WEIGHTING_EXPLANATION = _l(
     "Each project counts once for each member of its team in the group: a team of four with two women counts "

@@ -6,6 +6,7 @@ from flask import abort, render_template, request
 from flask_babel import get_locale
 
 from hackathon.applications import bp
+from hackathon.applications import score_split_report as _score_split_report  # noqa: F401  (the report's section)
 from hackathon.applications.inclusion import can_view_inclusion
 from hackathon.applications.score_split import MARKEDLY_LOWER, SMALL_PEOPLE, SMALL_PROJECTS
 from hackathon.applications.score_split_service import build_score_page, load_score_split
