@@ -405,7 +405,7 @@ def _fill(rule, arg: str, e: SimpleNamespace, links: dict) -> list[str] | None:
         "slug": [e.slug], "round_id": e.rounds, "submission_id": e.submissions, "team_id": e.teams,
         "attachment_id": e.attachments, "challenge_id": e.challenges, "question_id": e.questions,
         "application_id": e.applications, "milestone_id": e.milestones, "track_id": [e.track.id] if e.track else [],
-        "fmt": ["csv", "json"],
+        "fmt": ["csv", "json"], "lang": ["en", "ky", "xx"],
     }
     values = by_endpoint.get((endpoint, arg), by_arg.get(arg))
     if values is None:
@@ -421,7 +421,7 @@ def _variants(rule, e: SimpleNamespace, other: SimpleNamespace, links: dict) -> 
         own = _fill(rule, arg, e, links)
         if own is None:
             return None
-        foreign = [] if arg in ("slug", "fmt", "key", "locale", "token", "number") else (
+        foreign = [] if arg in ("slug", "fmt", "lang", "key", "locale", "token", "number") else (
             _fill(rule, arg, other, links) or [])[:1]
         values = list(dict.fromkeys(own + foreign)) or ["1"]
         candidates[arg] = values

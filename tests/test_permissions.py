@@ -155,6 +155,11 @@ CASES = [
     Case("POST", "/events/<slug>/invitations/<id:invitation_id>/revoke",
          "/events/{e.slug}/invitations/{e.invitation}/revoke", managers(302), audit="invitation.revoke"),
     Case("GET", "/events/<slug>/audit", "/events/{e.slug}/audit", managers(200)),
+    # The inclusion report (not shared: the default; shared, it is walked in test_inclusion_report.py).
+    Case("GET", "/events/<slug>/inclusion/report-<lang>.pdf", "/events/{e.slug}/inclusion/report-en.pdf",
+         managers(200)),
+    Case("GET", "/events/<slug>/inclusion/report-<lang>.csv", "/events/{e.slug}/inclusion/report-en.csv",
+         managers(200)),
     Case("GET", "/events/<slug>/inclusion/settings", "/events/{e.slug}/inclusion/settings", managers(200)),
     Case("POST", "/events/<slug>/inclusion/settings", "/events/{e.slug}/inclusion/settings", managers(302),
          data={"age_bands": "16-29, 30+", "suppression_threshold": "5"}, audit="inclusion_settings.update"),
