@@ -792,6 +792,7 @@ LEFT_OUT = {
     "mentor_profiles.track_ids": "ids", "submissions.credited_user_ids": "ids",
     "submission_settings.required_fields": "names from a fixed list", "pitch_schedules.order": "a fixed choice",
     "judging_rounds.shortlist_quotas": "numbers", "result_settings.round_weights": "numbers",
+    "inclusion_settings.age_bands": "numbers (checked bands)",
     "mentor_reviews.scores": "numbers", "juror_assignments.reasons": "codes and ids; shown on no page",
     "mentor_conflicts.note": "shown on no page (planted all the same)", "score_sheets.scores": "numbers", "mail_templates.key": "a fixed key",
     "mail_templates.locale": "a language code",
