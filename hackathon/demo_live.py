@@ -6,7 +6,7 @@ Every role has something to do at the moment the demo is loaded:
   others were rejected, waitlisted or withdrew; the reviewer rated most applications and a few wait for a rating;
 - hacking started two days ago and submissions close tomorrow: teams save drafts and versions, check in for
   milestones, mentors review them; one team has never checked in; help requests wait in the mentors' queue;
-- a semi-final round closed yesterday evening on the projects the teams had submitted by then, and its
+- a semi-final round closed fifteen hours before on the projects the teams had submitted by then, and its
   shortlist of four finalists is published; the final round over those finalists opened today (jurors read the
   projects and draft their sheets before the pitch: some sheets saved, one submitted, one conflict declared);
 - the final's pitch schedule is published: the finalists pitch the day after tomorrow.
@@ -96,11 +96,12 @@ PROJECTS = {
 HEADINGS = {"en": ("## What we built", "## What is next", "- Test with residents\n- Prepare the pitch"),
             "ru": ("## Что мы сделали", "## Что дальше", "- Проверить с жителями\n- Подготовить питч"),
             "ky": ("## Эмне кылдык", "## Андан ары", "- Тургундар менен сыноо\n- Питчке даярдануу")}
+# No time of day in the titles: the hours depend on when the demo is loaded.
 MILESTONES = [
-    (HACKING_STARTS + 10, {"en": "Day 1 evening: problem and plan", "ru": "День 1, вечер: проблема и план",
-                           "ky": "1-күн, кеч: көйгөй жана план"}),
-    (HACKING_STARTS + 34, {"en": "Day 2 evening: first prototype", "ru": "День 2, вечер: первый прототип",
-                           "ky": "2-күн, кеч: биринчи прототип"}),
+    (HACKING_STARTS + 10, {"en": "Day 1: problem and plan", "ru": "День 1: проблема и план",
+                           "ky": "1-күн: көйгөй жана план"}),
+    (HACKING_STARTS + 34, {"en": "Day 2: first prototype", "ru": "День 2: первый прототип",
+                           "ky": "2-күн: биринчи прототип"}),
     (SUBMISSIONS_CLOSE - 4, {"en": "Day 3: ready to submit", "ru": "День 3: готовы сдавать",
                              "ky": "3-күн: тапшырууга даяр"}),
 ]
@@ -498,7 +499,7 @@ def _judging(event: Event, people: dict[str, User], submissions: list, at) -> No
                 final.criteria_locked_at = moment
 
     semi.updated_at, final.updated_at = at(SHORTLIST_PUBLISHED), at(FINAL_OPENS)
-    # The pitch schedule of the final: published last night, the finalists' slots the day after tomorrow.
+    # The pitch schedule of the final: published twelve hours before, the finalists' slots two days later.
     schedule = PitchSchedule(round_id=final.id, starts_at=at(PITCHING_STARTS), pitch_minutes=5, qa_minutes=3,
                              changeover_minutes=2, order="shortlist", seed=0, break_after=2, break_minutes=10,
                              call_links="https://meet.example.org/dmc-live-final", reminder_hours=24,
