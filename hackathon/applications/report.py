@@ -232,8 +232,8 @@ def _funnel_section(context: ReportContext) -> Section:
         rows.append([stage_label(total.stage), count_text(total.people, t), rate_text(total.people_percent, t),
                      count_text(total.teams, t), rate_text(total.teams_percent, t),
                      count_text(total.applications, t), rate_text(total.applications_percent, t)])
-    table = Table(header=[_("Stage"), _("People"), _("% of previous"), _("Teams"), _("% of previous"),
-                          _("Applications"), _("% of previous")],
+    table = Table(header=[_("Stage"), _("People"), _("Share of previous"), _("Teams"), _("Share of previous"),
+                          _("Applications"), _("Share of previous")],
                   rows=rows, widths=[70, 26, 26, 28, 26, 30, 26], align=["L"] + ["R"] * 6)
     unused = [stage_label(total.stage) for total in context.disclosed.totals if not total.in_use]
     after = []
