@@ -435,7 +435,7 @@ def test_saving_the_settings_changes_the_bands_everywhere(client, login, organis
 @pytest.mark.parametrize("bands, message", [
     ("18-30, 25-40", "The bands 18–30 and 25–40 overlap: each age belongs in one band only."),
     ("18-24, 30-40", "There is a gap between the bands 18–24 and 30–40: every age needs a band."),
-    ("30-20", "The band 30-20 ends before it starts."),
+    ("30-20", "The band 30–20 ends before it starts."),
     ("18+, 30-40", "Only the last band can be open-ended: 18+ is followed by 30–40."),
     ("18-200", "Ages go from 0 to 120; 200 is outside."),
     ("18 to 24", "“18 to 24” is not an age band: write the bands like 18-24, 25-34, 55+."),

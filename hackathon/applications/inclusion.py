@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from hackathon.i18n import lazy_gettext as _l
 from sqlalchemy import String, and_, case, exists, func, literal, or_, select, type_coerce, union_all
 from sqlalchemy.exc import IntegrityError
@@ -76,13 +77,15 @@ def age_band_message(error: stats.AgeBandError) -> str:
             values[key] = value_label("age_band", str(values[key]))
     messages = {
         "syntax": lambda: _("“%(text)s” is not an age band: write the bands like 18-24, 25-34, 55+.", **values),
-        "order": lambda: _("The band %(low)d-%(high)d ends before it starts.", **values),
+        "order": lambda: _("The band %(band)s ends before it starts.",
+                           band=f"{values.get('low')}–{values.get('high')}"),
         "overlap": lambda: _("The bands %(previous)s and %(next)s overlap: each age belongs in one band only.",
                              **values),
         "gap": lambda: _("There is a gap between the bands %(previous)s and %(next)s: every age needs a band.",
                          **values),
         "open": lambda: _("Only the last band can be open-ended: %(previous)s is followed by %(next)s.", **values),
-        "range": lambda: _("Ages go from 0 to %(max)d; %(age)d is outside.", max=stats.MAX_AGE, **values),
+        "range": lambda: _("Ages go from 0 to %(max)d; %(age)s is outside.", max=stats.MAX_AGE,
+                           age=str(values.get("age"))),
         "empty": lambda: _("Give at least one age band, for example 18-24, 25-34, 55+."),
     }
     return messages.get(error.reason, messages["syntax"] if "text" in values else messages["empty"])()
@@ -111,10 +114,12 @@ def save_inclusion_settings(actor: User, event: Event, *, age_bands: str, suppre
     except stats.AgeBandError as error:
         raise InvalidSetting("age_bands", age_band_message(error)) from None
     if len(bands) > MAX_AGE_BANDS:
-        raise InvalidSetting("age_bands", _("Use at most %(max)d age bands.", max=MAX_AGE_BANDS))
+        raise InvalidSetting("age_bands", ngettext("Use at most %(num)d age band.", "Use at most %(num)d age bands.",
+                                                   MAX_AGE_BANDS))
     if not SUPPRESSION_MIN <= int(suppression_threshold) <= SUPPRESSION_MAX:
-        raise InvalidSetting("suppression_threshold", _("The threshold must be between %(min)d and %(max)d people.", min=SUPPRESSION_MIN,
-                            max=SUPPRESSION_MAX))
+        raise InvalidSetting("suppression_threshold", _(
+            "The threshold must be a number of people between %(min)d and %(max)d.", min=SUPPRESSION_MIN,
+            max=SUPPRESSION_MAX))
     stored = None if tuple(bands) == tuple(stats.DEFAULT_AGE_BANDS) else [[low, high] for low, high in bands]
     new = {"age_bands": stored, "suppression_threshold": int(suppression_threshold),
            "report_shared": bool(report_shared)}
