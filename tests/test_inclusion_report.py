@@ -226,11 +226,13 @@ def test_long_group_names_and_many_rows_stay_on_the_pages(app, world, language):
     pages = {run.page for run in runs}
     assert len(pages) >= 4
     # Every country's whole name is in the group column (read down the column, a wrapped name is whole again).
-    from hackathon.applications.report_pdf import MARGIN
+    from hackathon.applications.report_pdf import MARGIN, PADDING
 
-    left = (MARGIN + 1.2) * 72 / 25.4  # the margin and the cell's padding, in points
-    column = squeeze("".join(run.text for run in sorted((r for r in runs if abs(r.x0 - left) < 1),
-                                                          key=lambda r: (r.page, -r.top))))
+    mm = 72 / 25.4
+    # The group column's text starts past the margin and the cell's padding (paragraphs start at the margin).
+    column = squeeze("".join(run.text for run in sorted(
+        (r for r in runs if (MARGIN + PADDING) * mm - 0.5 <= r.x0 <= (MARGIN + PADDING + 1.5) * mm),
+        key=lambda r: (r.page, -r.top))))
     for name in names:
         assert squeeze(name) in column, name
     # The country table's header row is repeated on the pages it flows onto.

@@ -3,12 +3,10 @@ from results/pdf.py so that Kyrgyz and Russian render anywhere. The caller passe
 already translated and suppressed; this only lays it out.
 
 As in results/pdf.py, every text block is a `multi_cell` that leaves the cursor at the left margin of the next
-line, and tables go back to the left margin after them, so nothing starts past the right edge. Tables flow onto
-further pages with their header row repeated; a section's heading is never left alone at the foot of a page."""
+line; table cells are placed one by one at known positions, wrapped within their column, and the cursor goes back
+to the left margin after a table, so nothing starts past the right edge. Tables flow onto further pages with
+their header row repeated; a section's heading is never left alone at the foot of a page."""
 from __future__ import annotations
-
-from fpdf.enums import TableBordersLayout
-from fpdf.fonts import FontFace
 
 from hackathon.results.pdf import ACCENT, FONT, INK, MUTED, _block, _document
 
@@ -70,22 +68,81 @@ def _section(pdf, section) -> None:
         _block(pdf, paragraph, 5, width=min(PROSE_WIDTH, pdf.epw))
 
 
+LINE = 4.2             # mm: a line of a table cell (8.5 pt)
+HEADER_LINE = 3.6      # mm: a line of a header cell (7 pt bold)
+PADDING = 1.2          # mm around a cell's text
+HEADER_FILL = (235, 240, 248)
+RULE = (190, 190, 190)
+
+
+def _lines(pdf, text: str, width: float) -> list[str]:
+    """The lines `text` takes in `width` with the current font: its own lines when each fits (numbers always
+    do, and measuring is cheap), else as multi_cell wraps them."""
+    own = text.split("\n")
+    if all(pdf.get_string_width(line) <= width - 2 * pdf.c_margin for line in own):
+        return own
+    return pdf.multi_cell(width, LINE, text, dry_run=True, output="LINES")
+
+
 def _table(pdf, table) -> None:
+    """Rows drawn cell by cell (fpdf2's table measured every cell with a dry-run multi_cell: seconds for a report
+    of a few hundred rows): each cell's lines at the left or right of its column, a rule under each row. A row
+    never splits; before one that would cross the foot of the page, a new page starts with the header again."""
+    scale = min(1.0, pdf.epw / sum(table.widths))
+    widths = [width * scale for width in table.widths]
+    inner = [width - 2 * PADDING for width in widths]
+    right = pdf.l_margin + sum(widths)
+
+    # The header's type shrinks (to 5.5 pt at most) until its longest word fits its column: a word is never cut.
+    size = 7.0
+    pdf.set_font(FONT, "B", size)
+    while size > 5.5 and any(pdf.get_string_width(word) > width - 2 * pdf.c_margin
+                             for width, text in zip(inner, table.header) for word in text.split()):
+        size -= 0.5
+        pdf.set_font(FONT, "B", size)
+    line_height = HEADER_LINE * size / 7
+    header = [pdf.multi_cell(width, line_height, text, dry_run=True, output="LINES")
+              for width, text in zip(inner, table.header)]
+    header_height = max(len(lines) for lines in header) * line_height + 2 * PADDING
+
+    def draw_header() -> None:
+        pdf.set_font(FONT, "B", size)
+        top = pdf.get_y()
+        pdf.set_fill_color(*HEADER_FILL)
+        pdf.rect(pdf.l_margin, top, sum(widths), header_height, style="F")
+        _cells(pdf, header, widths, table.align, top, line_height, bottom_align=True, height=header_height)
+        pdf.set_draw_color(*RULE)
+        pdf.line(pdf.l_margin, top + header_height, right, top + header_height)
+        pdf.set_xy(pdf.l_margin, top + header_height)
+        pdf.set_font(FONT, "", 8.5)
+
     pdf.set_font(FONT, "", 8.5)
-    pdf.set_draw_color(190, 190, 190)
+    rows = [[_lines(pdf, text, width) for width, text in zip(inner, cells)] for cells in table.rows]
+    heights = [max(len(lines) for lines in row) * LINE + 2 * PADDING for row in rows]
+    if pdf.get_y() + header_height + (heights[0] if heights else 0) > pdf.page_break_trigger:
+        pdf.add_page()
+    draw_header()
+    pdf.set_draw_color(*RULE)
     pdf.set_line_width(0.2)
-    align = tuple("RIGHT" if a == "R" else "LEFT" for a in table.align)
-    width = min(pdf.epw, sum(table.widths))
-    with pdf.table(col_widths=tuple(table.widths), text_align=align, first_row_as_headings=True, line_height=4.2,
-                   padding=1.2, width=width, align="LEFT", borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-                   headings_style=FontFace(family=FONT, emphasis="BOLD", size_pt=7, fill_color=(235, 240, 248)),
-                   repeat_headings=1) as body:
-        header = body.row()
-        for text in table.header:
-            header.cell(text)
-        for cells in table.rows:
-            row = body.row()
-            for text in cells:
-                row.cell(text)
-    pdf.set_x(pdf.l_margin)
+    for row, height in zip(rows, heights):
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            draw_header()
+        top = pdf.get_y()
+        _cells(pdf, row, widths, table.align, top, LINE)
+        pdf.line(pdf.l_margin, top + height, right, top + height)
+        pdf.set_xy(pdf.l_margin, top + height)
     pdf.set_font(FONT, "", 10)
+
+
+def _cells(pdf, row, widths, align, top: float, line_height: float, *, bottom_align: bool = False,
+           height: float = 0) -> None:
+    """One row's cells from `top`: each line with `cell` (no wrapping left to do); header cells sit at the
+    bottom of their row, so that one-line headings line up with the last line of two-line ones."""
+    x = pdf.l_margin
+    for lines, width, side in zip(row, widths, align):
+        offset = height - 2 * PADDING - len(lines) * line_height if bottom_align else 0
+        for number, line in enumerate(lines):
+            pdf.set_xy(x + PADDING, top + PADDING + offset + number * line_height)
+            pdf.cell(width - 2 * PADDING, line_height, line, align="R" if side == "R" else "L")
+        x += width
