@@ -128,7 +128,8 @@ def build(teams: int, individuals: int, seed: int):
                              "individual_user_id": user_id, "status": status, "looking_for_team": False,
                              "answers": {}, "submitted_at": None if status == "draft" else now,
                              "created_at": now, "updated_at": now,
-                             "accepted_at": now if status in ("accepted", "confirmed", "withdrawn", "lapsed") else None})
+                             "accepted_at": (now if status in ("accepted", "confirmed", "withdrawn", "lapsed")
+                                             else None)})
     db.session.execute(insert(Application), applications)
     mentored = [team_id for team_id in confirmed if rng.random() < 0.85]
     db.session.execute(insert(MentorAssignment), [{"event_id": event.id, "team_id": team_id, "mentor_id": mentor_id,

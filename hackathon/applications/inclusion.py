@@ -557,9 +557,9 @@ def _team_flags(event: Event, context: FunnelContext):
 def people_cte(event: Event, *, bands: list[stats.AgeBand], year: int, in_use: frozenset[str],
                context: FunnelContext | None = None):
     """A CTE of one row per person with an application of the event (0 at every stage unless a counted one covers
-    them): user_id, team_id (their team at the event, if any), a 0/1 column per stage of stats.STAGES (cumulative: each needs the previous stage in use; a stage not
-    in use is 0), and a column per dimension (`d_<dimension>`). A person counts once per stage whatever their
-    roles and applications (MAX over them)."""
+    them): user_id, team_id (their team at the event, if any), a 0/1 column per stage of stats.STAGES
+    (cumulative: each needs the previous stage in use; a stage not in use is 0), and a column per dimension
+    (`d_<dimension>`). A person counts once per stage whatever their roles and applications (MAX over them)."""
     context = context or FunnelContext(in_use=in_use, finalists=frozenset(), winners=frozenset())
     if context.in_use != in_use:
         context = FunnelContext(in_use=in_use, finalists=context.finalists, winners=context.winners)
