@@ -344,3 +344,34 @@ def test_the_links_name_each_language_of_the_event(app, client, world):
 
         logout_user()  # a visitor who may not download the report (the report is not shared)
         assert render_template_string('{% include "inclusion/_report_links.html" %}', event=event).strip() == ""
+
+
+@pytest.mark.parametrize("path", [PDF, CSV, API])
+def test_the_query_count_does_not_grow_with_the_event(client, app, path):
+    """Downloads cost the same number of queries at 4 and at 24 applicants (aggregates, not a row per person)."""
+    from sqlalchemy import event as sa_event
+
+    counts = []
+    for size in (4, 24):
+        organiser = f.create_user()
+        event = f.create_event(organiser=organiser)
+        for number in range(size):
+            profile = {"gender": Gender.female if number % 3 else Gender.male, "country": ["KG", "KZ", "DE"][number % 3]}
+            if number % 4 == 0:
+                f.create_team(event, f.create_user(**profile), f.create_user(), application=ApplicationStatus.confirmed)
+            else:
+                f.create_application(event, f.create_user(**profile), status=ApplicationStatus.submitted)
+        sign_in(client, organiser)
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        sa_event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get(path.format(slug=event.slug, lang="en"))
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", count)
+        assert response.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
