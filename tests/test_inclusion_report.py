@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from hackathon.accounts.models import Background, Gender
 from hackathon.applications import stats
 from hackathon.applications.models import ApplicationStatus, InclusionSettings
-from hackathon.applications.report import (STAGE_LABELS, build_report, report_csv_rows, suppression_rule)
+from hackathon.applications.report import STAGE_LABELS, build_report, suppression_rule
 from hackathon.applications.report_pdf import report_pdf
 from hackathon.database import utcnow
 from hackathon.events.models import Role
