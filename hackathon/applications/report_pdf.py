@@ -13,6 +13,7 @@ from hackathon.results.pdf import ACCENT, FONT, INK, MUTED, _block, _document
 MARGIN = 15            # mm on every side
 PROSE_WIDTH = 200      # mm: paragraphs stop short of the full landscape width, to stay readable
 HEADING_ROOM = 32      # mm: a heading needs this much below it on the page, else it starts the next page
+INTRO_ROOM = 25        # mm more for a section of paragraphs only (the next section's heading and first rows)
 BULLET_INDENT = 5      # mm
 
 
@@ -39,7 +40,9 @@ def report_pdf(document) -> bytes:
 
 def _section(pdf, section) -> None:
     pdf.ln(5)
-    if pdf.will_page_break(HEADING_ROOM):
+    # A section of paragraphs only introduces the next one: it needs room for that one's start too.
+    alone = section.table is None and not section.bullets and not section.after
+    if pdf.will_page_break(HEADING_ROOM + (INTRO_ROOM if alone else 0)):
         pdf.add_page()
     pdf.set_font(FONT, "B", 13)
     pdf.set_text_color(*ACCENT)
