@@ -4,15 +4,7 @@ from __future__ import annotations
 import pytest
 
 from hackathon.applications import charts, stats
-from hackathon.applications.stats import UNKNOWN, ApplicationRow, Person
-
-
-def person(user_id: int, *stages: str, **profile) -> Person:
-    return Person(user_id=user_id, stages=frozenset(stages or ("applied",)), **profile)
-
-
-def rows_of(result, dimension):
-    return [(row.value, row.counts["applied"]) for row in result[dimension]]
+from hackathon.applications.stats import UNKNOWN
 
 
 # --- percentages ---------------------------------------------------------------------------------------------
@@ -27,11 +19,12 @@ def test_percent_rounds_half_up_once(part, whole, expected):
 
 def test_percentages_come_from_counts_not_from_rounded_percentages():
     # 1 of 8 is 12.5% -> 13; a stage of 1 of 1 after it is 100%, never 13% of something rounded before.
-    applications = [ApplicationRow(id=n, kind="team", status="rejected", user_id=n, team_id=n) for n in range(1, 8)]
-    applications.append(ApplicationRow(id=8, kind="team", status="confirmed", user_id=8, team_id=8))
-    members = {n: [n] for n in range(1, 9)}
-    result = stats.inclusion_stats(applications, members, {}, year=2021, home_country="KG")
-    applied, accepted, confirmed = result.funnel
+    result = stats.funnel_from_counts(
+        people={"applied": 8, "accepted": 1, "confirmed": 1}, teams={"applied": 8, "accepted": 1, "confirmed": 1},
+        applications={"applied": 8, "accepted": 1, "confirmed": 1}, individual_applications={}, groups={},
+        in_use=("applied", "accepted", "confirmed"), not_counted={}, year=2021, home_country="KG",
+        bands=stats.age_bands())
+    applied, accepted, confirmed = (result.total(stage) for stage in ("applied", "accepted", "confirmed"))
     assert (accepted.teams, accepted.teams_percent) == (1, 13)
     assert (confirmed.teams, confirmed.teams_percent) == (1, 100)
     assert applied.teams_percent is None  # the first stage has no stage before it
@@ -53,153 +46,23 @@ def test_age_is_counted_in_the_year_given():
     assert stats.age_band(2003, 2028) == "25-34"
 
 
-# --- who counts ------------------------------------------------------------------------------------------------
+# --- rows of a dimension ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("status", "stages"), [
-    ("draft", set()), ("withdrawn", set()), ("merged", set()),
-    ("submitted", {"applied"}), ("waitlisted", {"applied"}), ("rejected", {"applied"}),
-    ("accepted", {"applied", "accepted"}), ("declined", {"applied", "accepted"}), ("lapsed", {"applied", "accepted"}),
-    ("confirmed", {"applied", "accepted", "confirmed"}),
-])
-def test_stages_reached_by_status(status, stages):
-    assert stats.stages_for_status(status) == stages
+def values_of(rows):
+    return [(row.value, row.counts["applied"]) for row in rows]
 
 
-def test_a_team_member_counts_through_the_team_and_only_once():
-    applications = [
-        ApplicationRow(id=1, kind="team", status="confirmed", user_id=10, team_id=100),
-        # 11 applied alone, then joined the team: their application is merged, the team's covers them.
-        ApplicationRow(id=2, kind="individual", status="merged", user_id=11),
-        # 12 was rejected alone and is in the team too: the team's status wins.
-        ApplicationRow(id=3, kind="individual", status="rejected", user_id=12),
-        ApplicationRow(id=4, kind="individual", status="submitted", user_id=13),
-        ApplicationRow(id=5, kind="individual", status="draft", user_id=14),
-        ApplicationRow(id=6, kind="individual", status="withdrawn", user_id=15),
-        # A draft team: its members have not applied (yet).
-        ApplicationRow(id=7, kind="team", status="draft", user_id=16, team_id=101),
-    ]
-    members = {100: [10, 11, 12], 101: [16, 17]}
-    reached = stats.coverage(applications, members)
-    confirmed = {"applied", "accepted", "confirmed"}
-    assert reached == {10: confirmed, 11: confirmed, 12: confirmed, 13: {"applied"}}
-    assert stats.not_counted(applications) == {"draft": 2, "withdrawn": 1, "merged": 1}
-
-
-def test_funnel_counts_people_applications_and_teams_per_stage():
-    applications = [
-        ApplicationRow(id=1, kind="team", status="confirmed", user_id=1, team_id=1),
-        ApplicationRow(id=2, kind="team", status="accepted", user_id=4, team_id=2),
-        ApplicationRow(id=3, kind="team", status="rejected", user_id=6, team_id=3),
-        ApplicationRow(id=4, kind="individual", status="waitlisted", user_id=8),
-        ApplicationRow(id=5, kind="individual", status="confirmed", user_id=9),
-        ApplicationRow(id=6, kind="team", status="withdrawn", user_id=10, team_id=4),
-    ]
-    members = {1: [1, 2, 3], 2: [4, 5], 3: [6, 7], 4: [10, 11]}
-    result = stats.inclusion_stats(applications, members, {}, year=2021, home_country="KG")
-    assert [(c.stage, c.people, c.applications, c.individual_applications, c.teams) for c in result.funnel] == [
-        ("applied", 9, 5, 2, 3), ("accepted", 6, 3, 1, 2), ("confirmed", 4, 2, 1, 1)]
-    assert [(c.people_percent, c.applications_percent, c.teams_percent) for c in result.funnel] == [
-        (None, None, None), (67, 60, 67), (67, 67, 50)]
-    assert result.not_counted == {"draft": 0, "withdrawn": 1, "merged": 0}
-
-
-def test_empty_event():
-    result = stats.inclusion_stats([], {}, {}, year=2021, home_country="KG")
-    assert [(c.people, c.applications, c.teams, c.people_percent) for c in result.funnel] == [
-        (0, 0, 0, None), (0, 0, 0, None), (0, 0, 0, None)]
-    assert [row.value for row in result.breakdowns["age_band"]] == [
-        "under_18", "18-24", "25-34", "35-44", "45-54", "55+", UNKNOWN]
-    assert all(row.share is None for row in result.breakdowns["gender"])
-
-
-def test_funnel_follows_the_stage_list(monkeypatch):
-    """A later issue adds a stage by naming it and marking the applications that reached it."""
-    monkeypatch.setattr(stats, "FUNNEL_STAGES", ("applied", "accepted", "confirmed", "submitted"))
-    submitted = frozenset({"submitted"})
-    applications = [
-        ApplicationRow(id=1, kind="team", status="confirmed", user_id=1, team_id=1, extra_stages=submitted),
-        ApplicationRow(id=2, kind="team", status="confirmed", user_id=2, team_id=2),
-        # Extra stages never resurrect an application the funnel does not count.
-        ApplicationRow(id=3, kind="team", status="withdrawn", user_id=3, team_id=3, extra_stages=submitted),
-    ]
-    result = stats.inclusion_stats(applications, {1: [1], 2: [2], 3: [3]}, {}, year=2021, home_country="KG")
-    assert [(c.stage, c.teams, c.teams_percent) for c in result.funnel][-1] == ("submitted", 1, 50)
-    assert result.breakdowns["gender"][-1].counts == {"applied": 2, "accepted": 2, "confirmed": 2, "submitted": 1}
-
-
-# --- breakdowns -------------------------------------------------------------------------------------------------
-
-def test_unknowns_are_kept_as_not_given_and_listed_last():
-    people = [person(1, gender="female", region="naryn", country="KG", background="it", first_hackathon=True,
-                     language="ky", year_of_birth=2000),
-              person(2), person(3, gender="male")]
-    result = stats.breakdown(people, year=2021, home_country="KG")
-    for dimension in stats.DIMENSIONS:
-        rows = result[dimension]
-        assert rows[-1].value == UNKNOWN, dimension
-        assert sum(row.counts["applied"] for row in rows) == 3, dimension
-    assert rows_of(result, "gender") == [("female", 1), ("male", 1), ("other", 0), ("undisclosed", 0), (UNKNOWN, 1)]
-    assert rows_of(result, "first_hackathon") == [("yes", 1), ("no", 0), (UNKNOWN, 2)]
-    assert rows_of(result, "country") == [("KG", 1), (UNKNOWN, 2)]
-
-
-def test_known_values_keep_their_order_and_others_follow_by_count():
-    people = ([person(n, region="osh", country="RU", language="ru") for n in range(3)]
-              + [person(10 + n, region="bishkek", country="TR", language="en") for n in range(2)]
-              + [person(20, region="somewhere", country="de", language="fr")])
-    result = stats.breakdown(people, year=2021, home_country="KG",
-                             known={"region": ["bishkek", "osh_city", "osh"], "language": ["ky", "ru", "en"]})
-    assert rows_of(result, "region") == [("bishkek", 2), ("osh_city", 0), ("osh", 3), ("somewhere", 1), (UNKNOWN, 0)]
-    assert rows_of(result, "language") == [("ky", 0), ("ru", 3), ("en", 2), ("fr", 1), (UNKNOWN, 0)]
-    # No known countries: most first, ties by code; codes are upper-cased.
-    assert rows_of(result, "country") == [("RU", 3), ("TR", 2), ("DE", 1), (UNKNOWN, 0)]
-
-
-def test_diaspora_by_country_else_by_region():
-    assert stats.diaspora("KG", "KG") == "home"
-    assert stats.diaspora("kg", "KG") == "home"
-    assert stats.diaspora("RU", "KG") == "abroad"
-    assert stats.diaspora("RU", "KG", "bishkek") == "abroad"  # the country wins
-    assert stats.diaspora(None, "KG", "abroad") == "abroad"
-    assert stats.diaspora(None, "KG", "talas") == "home"
-    assert stats.diaspora(None, "KG") == UNKNOWN
-    # Another deployment's home country: the regions are Kyrgyzstan's.
-    assert stats.diaspora("KZ", "KZ") == "home"
-    assert stats.diaspora(None, "KZ", "talas") == "abroad"
-    assert stats.diaspora(None, "KZ", "abroad") == UNKNOWN
-
-
-def test_breakdown_shares_and_rates():
-    people = [person(1, "applied", "accepted", "confirmed", background="it"),
-              person(2, "applied", "accepted", background="it"),
-              person(3, "applied", background="it"),
-              person(4, "applied", background="non_it"),
-              person(5, "applied", "accepted", "confirmed", background="non_it"),
-              person(6, "applied", "accepted", "confirmed", background="non_it")]
-    it, non_it, unknown = stats.breakdown(people, year=2021)["background"]
-    assert (it.value, it.counts, it.share, it.rates) == (
-        "it", {"applied": 3, "accepted": 2, "confirmed": 1}, 50, {"accepted": 67, "confirmed": 50})
-    assert (non_it.counts, non_it.share, non_it.rates) == (
-        {"applied": 3, "accepted": 2, "confirmed": 2}, 50, {"accepted": 67, "confirmed": 100})
-    assert (unknown.counts["applied"], unknown.share, unknown.rates) == (0, 0, {"accepted": None, "confirmed": None})
-
-
-def test_people_without_a_profile_row_count_as_unknown():
-    applications = [ApplicationRow(id=1, kind="individual", status="submitted", user_id=5)]
-    result = stats.inclusion_stats(applications, {}, {}, year=2021, home_country="KG")
-    assert result.funnel[0].people == 1
-    assert rows_of(result.breakdowns, "age_band")[-1] == (UNKNOWN, 1)
-
-
-def test_profiles_are_joined_to_the_people_covered():
-    applications = [ApplicationRow(id=1, kind="team", status="accepted", user_id=1, team_id=7)]
-    profiles = {1: Person(user_id=1, stages=frozenset(), year_of_birth=1990, region="talas"),
-                2: Person(user_id=2, stages=frozenset(), year_of_birth=1960, region="naryn"),
-                3: Person(user_id=3, stages=frozenset(), year_of_birth=1960, region="naryn")}  # not in the team
-    result = stats.inclusion_stats(applications, {7: [1, 2]}, profiles, year=2021, home_country="KG")
-    bands = dict(rows_of(result.breakdowns, "age_band"))
-    assert (bands["25-34"], bands["55+"]) == (1, 1)
-    assert result.breakdowns["age_band"][5].counts == {"applied": 1, "accepted": 1, "confirmed": 0}
+def test_known_values_keep_their_order_others_follow_by_count_and_not_given_is_last():
+    previous = stats.previous_stages(stats.STAGES)
+    counts = {"osh": {"applied": 3}, "bishkek": {"applied": 2}, "somewhere": {"applied": 1}, "zeta": {"applied": 1}}
+    rows = stats.group_rows(counts, known=["bishkek", "osh_city", "osh"], previous=previous, applied_total=7)
+    assert values_of(rows) == [("bishkek", 2), ("osh_city", 0), ("osh", 3), ("somewhere", 1), ("zeta", 1),
+                               (UNKNOWN, 0)]
+    # No known values: most first, ties by key; "Not given" always there and last.
+    rows = stats.group_rows({"TR": {"applied": 2}, "RU": {"applied": 3}, UNKNOWN: {"applied": 2}}, known=[],
+                            previous=previous, applied_total=7)
+    assert values_of(rows) == [("RU", 3), ("TR", 2), (UNKNOWN, 2)]
+    assert [row.share for row in rows] == [43, 29, 29]
 
 
 # --- charts -------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""The inclusion dashboard's service: who may see it, the loader (three queries whatever the number of
-applications) turning applications, teams and members into `stats` inputs, and the labelled, charted view
-of the result shared by the page; the API serialises the same `InclusionStats`."""
+"""The inclusion dashboard's service: who may see it, the event's settings (age bands, the report's threshold and
+sharing), the loader (`load_funnel`: SQL aggregates in a fixed number of queries, whatever the number of people)
+and the labelled, charted view of the result shared by the page; the report and the API read the same Funnel."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -165,42 +165,6 @@ def known_values() -> dict[str, list[str]]:
     """Values listed even when nobody has them: every region, every language of the site."""
     return {"region": [key for key, _label in KYRGYZSTAN_REGIONS],
             "language": list(current_app.config.get("LANGUAGES") or dict(LANGUAGE_CHOICES))}
-
-
-def load_inclusion_stats(event: Event, *, now: datetime | None = None) -> stats.InclusionStats:
-    """The event's funnel and breakdowns, in three queries: applications, team members, profiles."""
-    applications = [
-        stats.ApplicationRow(id=row.id, kind=ApplicationKind(row.kind).value, status=row.status.value,
-                             user_id=row.user_id, team_id=row.team_id)
-        for row in db.session.execute(
-            select(Application.id, Application.kind, Application.status, Application.user_id, Application.team_id)
-            .where(Application.event_id == event.id)
-        )
-    ]
-    members: dict[int, list[int]] = {}
-    for team_id, user_id in db.session.execute(
-        select(TeamMember.team_id, TeamMember.user_id).where(TeamMember.event_id == event.id)
-    ):
-        members.setdefault(team_id, []).append(user_id)
-    covered = or_(
-        User.id.in_(select(TeamMember.user_id).where(TeamMember.event_id == event.id)),
-        User.id.in_(select(Application.user_id).where(Application.event_id == event.id,
-                                                      Application.kind == ApplicationKind.individual)),
-    )
-    profiles = {
-        row.id: stats.Person(
-            user_id=row.id, stages=frozenset(), year_of_birth=row.year_of_birth,
-            gender=row.gender.value if row.gender else None, region=row.region, country=row.country,
-            background=row.background.value if row.background else None, first_hackathon=row.first_hackathon,
-            language=row.locale,
-        )
-        for row in db.session.execute(
-            select(User.id, User.year_of_birth, User.gender, User.region, User.country, User.background,
-                   User.first_hackathon, User.locale).where(covered)
-        )
-    }
-    return stats.inclusion_stats(applications, members, profiles, year=reference_year(event, now or utcnow()),
-                                 home_country=home_country(), known=known_values())
 
 
 # --- labels ------------------------------------------------------------------------------------------------
@@ -419,35 +383,6 @@ def build_dashboard(result: stats.Funnel) -> Dashboard:
     return Dashboard(funnel_stats=result, stages=stages, funnel=funnel_rows, funnel_chart=funnel_chart,
                      chart_stages=[stage_label(stage) for stage in drawn], not_counted=not_counted, notes=notes,
                      sections=sections)
-
-
-# --- the API -----------------------------------------------------------------------------------------------
-
-def stats_as_json(event: Event, result: stats.InclusionStats) -> dict:
-    """The same numbers as the page, with raw keys ("18-24", "bishkek", "KG", "it", "unknown")."""
-    later = stats.FUNNEL_STAGES[1:]
-    return {
-        "event": event.slug,
-        "reference_year": result.year,
-        "home_country": result.home_country,
-        "stages": list(stats.FUNNEL_STAGES),
-        "funnel": [
-            {"stage": count.stage, "people": count.people, "applications": count.applications,
-             "individual_applications": count.individual_applications, "teams": count.teams,
-             "percent_of_previous": {"people": count.people_percent, "applications": count.applications_percent,
-                                     "teams": count.teams_percent}}
-            for count in result.funnel
-        ],
-        "not_counted": dict(result.not_counted),
-        "breakdowns": {
-            dimension: [
-                {"value": row.value, **row.counts, "percent_of_applied": row.share,
-                 "percent_of_previous": {stage: row.rates.get(stage) for stage in later}}
-                for row in rows
-            ]
-            for dimension, rows in result.breakdowns.items()
-        },
-    }
 
 
 # --- the whole funnel (issue 12), from SQL aggregates ------------------------------------------------------------
