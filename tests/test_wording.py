@@ -368,7 +368,20 @@ def test_no_counted_message_is_left_outside_ngettext():
     root = Path(__file__).resolve().parent.parent
     counted = re.compile(r"%\(\w+\)d\s+(?:[\w–-]+\s+){0,2}?(\w+s|people|criteria)\b")
     ordinals = {"Option %(number)d has no text: write it, or tick “Remove” to remove it.",
-                "No pair around place %(n)d is too close to call."}  # a place or a number in a list, not a count
+                "No pair around place %(n)d is too close to call.",  # a place or a number in a list, not a count
+                # "%(last)d is shown": the verb, not a plural noun; the others name thresholds of at least 2
+                # after "fewer than" (ru takes the genitive plural there for every number, ky no plural)
+                "To protect the people counted, a number of people from 1 to %(last)d is shown as “<%(threshold)d”. "
+                "Where such a number could be worked out by subtracting the others from a total, the next smallest "
+                "number of the same column is hidden too. A percentage computed from a hidden number is shown as "
+                "“…”; teams and applications are shown except where the number of people is hidden. A 0 is shown. "
+                "The report holds no names and no email addresses.",
+                "Groups of fewer than %(threshold)d people are shown as “<%(threshold)d” without their mean (“…”); "
+                "where one such group could be worked out from the others, the next smallest group of the same "
+                "dimension is hidden too. A difference is not shown when everyone else is fewer than %(threshold)d "
+                "people.",
+                "A note is marked with a caution when the group or the rest has fewer than %(people)d people or "
+                "%(projects)d projects."}
     found = []
     for path in (root / "hackathon").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

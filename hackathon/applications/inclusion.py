@@ -245,7 +245,7 @@ def value_label(dimension: str, value: str) -> str:
         code = value if dimension == "country" else home_country()
         return get_locale().territories.get(code, code)
     if dimension == "age_band":
-        if value.startswith("under_") and value[6:].isdigit():
+        if value.startswith("under_") and value[6:].isascii() and value[6:].isdigit():
             return _("Under %(age)d", age=int(value[6:]))
         return value.replace("-", "–")
     labels = {

@@ -240,8 +240,8 @@ def _funnel_section(context: ReportContext) -> Section:
     if unused:
         after.append(_("Not used at this event (nobody could reach them yet): %(stages)s.", stages=", ".join(unused)))
     not_counted = context.disclosed.not_counted
-    after.append(_("Applications not counted: %(drafts)d drafts never submitted, %(merged)d individual applications "
-                   "merged into a team (counted through the team).", drafts=not_counted.get("draft", 0),
+    after.append(_("Applications not counted: drafts never submitted — %(drafts)d; individual applications merged "
+                   "into a team (counted through the team) — %(merged)d.", drafts=not_counted.get("draft", 0),
                    merged=not_counted.get("merged", 0)))
     return Section(key="funnel", title=_("The funnel"), paragraphs=[
         _("People, teams and applications at each stage; each percentage is of the stage before. A team counts at "

@@ -20,7 +20,7 @@ def chosen_round(rounds: list, value: str | None):
     is not a number: the chooser sends numbers only). A number that is no round of this event: 404."""
     if not rounds:
         return None
-    if value is None or not value.strip().isdigit():
+    if value is None or not (value.strip().isascii() and value.strip().isdigit()):
         return rounds[0]
     wanted = int(value)
     found = next((judging_round for judging_round in rounds if judging_round.id == wanted), None)

@@ -1022,7 +1022,7 @@ def apply_formation(actor: User, event: Event, proposal: list[ProposedTeam], *,
                 db.session.add(TeamMember(event_id=event.id, team_id=team.id, user_id=user_id, joined_at=now))
             application = Application(event_id=event.id, kind=ApplicationKind.team, user_id=captain_id,
                                       individual_user_id=None, team_id=team.id, status=S.accepted, answers={},
-                                      decided_at=now, decided_by_id=actor.id, confirm_by=confirm_by,
+                                      decided_at=now, accepted_at=now, decided_by_id=actor.id, confirm_by=confirm_by,
                                       created_at=now, updated_at=now)
             db.session.add(application)
             db.session.flush()
