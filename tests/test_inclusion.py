@@ -148,7 +148,8 @@ def test_organiser_sees_the_funnel(client, login, organiser, applicants, civic):
                      "from the one before."],
         ["Submitted a project", "0", "0%", "0", "0%", "–", "–", "–"],
         ["Shortlisted", "Not in use: No shortlist is published yet."],
-        ["Pitched in the final", "Not in use: Neither the results nor a pitch schedule are published yet."],
+        ["Pitched in the final", "Not in use: The results are not published and no pitch of a published "
+                                  "schedule has started yet."],
         ["Awarded", "Not in use: No published results with a winner yet."],
     ]
     text = text_of(html)

@@ -263,6 +263,24 @@ def test_stages_not_in_use_pass_through(app):
     assert by_stage(funnel, "people_percent")["finalist"] == 67
 
 
+def test_a_team_is_a_finalist_once_its_pitch_has_started(app):
+    """A published schedule says who will pitch, not who did: before the first slot starts the stage is not in
+    use, and a team whose slot is still to come has not pitched."""
+    event = f.create_event(phase="judging", now=NOW)
+    first = f.create_team(event, person("first", 1990, FEMALE, IT), application=S.confirmed, now=NOW)
+    second = f.create_team(event, person("second", 1990, FEMALE, IT), person("third", 1991, FEMALE, IT),
+                           application=S.confirmed, now=NOW)
+    pitches = [f.create_submission(team, now=NOW, versions=1) for team in (first, second)]
+    judging_round(event, pitch=pitches)  # slots at NOW and NOW + 10 minutes
+    before = load_funnel(event, now=NOW - timedelta(hours=1))
+    assert "finalist" not in before.in_use and by_stage(before, "people")["finalist"] == 0
+    during = load_funnel(event, now=NOW + timedelta(minutes=5))
+    assert "finalist" in during.in_use
+    assert by_stage(during, "people")["finalist"] == 1 and by_stage(during, "teams")["finalist"] == 1
+    after = load_funnel(event, now=NOW + timedelta(minutes=10))
+    assert by_stage(after, "people")["finalist"] == 3 and by_stage(after, "teams")["finalist"] == 2
+
+
 def test_the_events_age_bands(world):
     event, organiser, *_ = world
     from hackathon.applications.inclusion import save_inclusion_settings

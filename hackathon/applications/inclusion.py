@@ -195,15 +195,15 @@ STAGE_EXPLANATIONS = {
     "submitted": _l("Reached the stage before and the team submitted its project."),
     "shortlisted": _l("Reached the stage before and the team's project is on a published shortlist (or went "
                       "further)."),
-    "finalist": _l("Reached the stage before and the team's project is in the published final ranking or has a "
-                   "slot in a published pitch schedule (or won an award)."),
+    "finalist": _l("Reached the stage before and the team's project is in the published final ranking or pitched "
+                   "in a published pitch schedule (its slot has started), or won an award."),
     "awarded": _l("Reached the stage before and the team's project won an award in the published results."),
 }
 NOT_IN_USE_REASONS = {
     "mentored": _l("No mentor is assigned to a team at this event, so the next stage follows on from the one "
                    "before."),
     "shortlisted": _l("No shortlist is published yet."),
-    "finalist": _l("Neither the results nor a pitch schedule are published yet."),
+    "finalist": _l("The results are not published and no pitch of a published schedule has started yet."),
     "awarded": _l("No published results with a winner yet."),
 }
 NOT_COUNTED_LABELS = {
@@ -419,10 +419,10 @@ class FunnelContext:
     winners: frozenset[int]     # submission ids that won an award in the published results
 
 
-def _funnel_context(event: Event) -> FunnelContext:
-    """Two queries: whether mentors, a published shortlist, a published pitch schedule exist; the published
-    results' snapshot (finalists and winners, as certificates read them)."""
-    from hackathon.judging.models import JudgingRound, PitchSchedule
+def _funnel_context(event: Event, now: datetime) -> FunnelContext:
+    """Two queries: whether mentors, a published shortlist, a pitch in a published schedule that has started
+    (by `now`) exist; the published results' snapshot (finalists and winners, as certificates read them)."""
+    from hackathon.judging.models import JudgingRound, PitchSchedule, PitchSlot
     from hackathon.mentoring.models import MentorAssignment
     from hackathon.results.models import ResultSettings
 
@@ -430,7 +430,8 @@ def _funnel_context(event: Event) -> FunnelContext:
         exists().where(MentorAssignment.event_id == event.id),
         exists().where(JudgingRound.event_id == event.id, JudgingRound.shortlist_published_at.is_not(None)),
         exists().where(PitchSchedule.round_id == JudgingRound.id, JudgingRound.event_id == event.id,
-                       PitchSchedule.published_at.is_not(None)),
+                       PitchSchedule.published_at.is_not(None), PitchSlot.round_id == JudgingRound.id,
+                       PitchSlot.starts_at <= now),
     )).one()
     row = db.session.execute(select(ResultSettings.published_at, ResultSettings.snapshot)
                              .where(ResultSettings.event_id == event.id)).first()
@@ -451,89 +452,115 @@ def _funnel_context(event: Event) -> FunnelContext:
 
 
 TEAM_STAGES = ("mentored", "submitted", "shortlisted", "finalist", "awarded")
+# The stages every event uses, up to the first team stage: a confirmed member of a team has reached all four.
+PERSON_STAGES = ("applied", "accepted", "confirmed", "in_team")
 
 
-def _team_flags(event: Event, context: FunnelContext):
-    """One row per team of the event: 0/1 per stage after "in a team", already cumulative over the stages in use
-    (a team is "submitted" only if it is also mentored, when mentoring is in use; a stage not in use is 0).
-    The raw conditions: a mentor assigned; the project submitted; on a published shortlist (or implied by a later
-    stage); in the published ranking or a published pitch slot (or awarded); an award in the published results.
-    Computed once per team, so that each person's row only multiplies by their confirmation."""
+def _application_level(application) -> ColumnElement:
+    """How many of applied, accepted, confirmed an application (Application or an alias) reached, 0..3: the same
+    rules as _application_flags in one CASE (drafts and merged ones reach nothing; a withdrawn one keeps what it
+    had reached when it was withdrawn); 0 where there is none (an outer join's NULLs)."""
+    withdrawn_level = case((application.submitted_at.is_(None), 0), (application.confirmed_at.is_not(None), 3),
+                           (application.accepted_at.is_not(None), 2), else_=1)
+    return case((application.status.is_(None), 0), (application.status == S.confirmed, 3), (application.status.in_((S.accepted, S.declined, S.lapsed)), 2),
+                (application.status.in_((S.draft, S.merged)), 0), (application.status == S.withdrawn, withdrawn_level),
+                else_=1)
+
+
+def _greater(first: ColumnElement, second: ColumnElement) -> ColumnElement:
+    """The larger of two integers, on SQLite and PostgreSQL alike (max(a, b) and GREATEST differ)."""
+    return case((first >= second, first), else_=second)
+
+
+def _team_levels(event: Event, context: FunnelContext, now: datetime):
+    """A CTE of one row per team of the event: team_id; app_level, the level of the team's application (0..3,
+    see _application_level); team_level, how many of the team stages in use (TEAM_STAGES, in order) the team
+    reached. The raw conditions: a mentor assigned; the project submitted; on a published shortlist (or implied
+    by a later stage); in the published ranking, or pitched in a published schedule (its slot has started), or
+    awarded; an award in the published results. Computed once per team, not once per member."""
     from hackathon.judging.models import JudgingRound, PitchSchedule, PitchSlot, ShortlistEntry
     from hackathon.mentoring.models import MentorAssignment
     from hackathon.submissions.models import Submission, SubmissionStatus
 
+    team_application = aliased(Application, name="team_application")
     awarded = Submission.id.in_(sorted(context.winners))
-    finalist = or_(awarded, Submission.id.in_(sorted(context.finalists)), exists().where(
-        PitchSlot.submission_id == Submission.id, PitchSchedule.round_id == PitchSlot.round_id,
-        PitchSchedule.published_at.is_not(None)))
-    shortlisted = or_(finalist, exists().where(
-        ShortlistEntry.submission_id == Submission.id, JudgingRound.id == ShortlistEntry.round_id,
-        JudgingRound.shortlist_published_at.is_not(None)))
-    raw = {"mentored": exists().where(MentorAssignment.team_id == Team.id),
-           "submitted": Submission.status == SubmissionStatus.submitted,
-           "shortlisted": shortlisted, "finalist": finalist, "awarded": awarded}
-    columns, reached = [], None
-    for stage in TEAM_STAGES:
-        if stage not in context.in_use:
-            columns.append(literal(0).label(stage))
-            continue
-        reached = raw[stage] if reached is None else and_(reached, raw[stage])
-        columns.append(_flag(reached).label(stage))
-    return (
-        select(Team.id.label("team_id"), *columns)
+    pitched = or_(Submission.id.in_(sorted(context.finalists)), exists().where(
+        PitchSlot.submission_id == Submission.id, PitchSlot.starts_at <= now,
+        PitchSchedule.round_id == PitchSlot.round_id, PitchSchedule.published_at.is_not(None)))
+    shortlisted = exists().where(ShortlistEntry.submission_id == Submission.id,
+                                 JudgingRound.id == ShortlistEntry.round_id,
+                                 JudgingRound.shortlist_published_at.is_not(None))
+    raw = (
+        select(Team.id.label("team_id"), _application_level(team_application).label("app_level"),
+               _flag(exists().where(MentorAssignment.team_id == Team.id)).label("mentored"),
+               _flag(Submission.status == SubmissionStatus.submitted).label("submitted"),
+               _flag(shortlisted).label("shortlisted"), _flag(pitched).label("finalist"),
+               _flag(awarded).label("awarded"))
         .select_from(Team)
         .outerjoin(Submission, and_(Submission.team_id == Team.id, Submission.event_id == event.id))
+        .outerjoin(team_application, and_(team_application.team_id == Team.id,
+                                          team_application.kind == ApplicationKind.team))
         .where(Team.event_id == event.id)
-        .cte("team_flags")
+        .subquery("team_raw")
     )
+    # A later stage implies the earlier results' stages (an award means the team pitched and was shortlisted).
+    reached = {"mentored": raw.c.mentored == 1, "submitted": raw.c.submitted == 1,
+               "shortlisted": or_(raw.c.shortlisted == 1, raw.c.finalist == 1, raw.c.awarded == 1),
+               "finalist": or_(raw.c.finalist == 1, raw.c.awarded == 1), "awarded": raw.c.awarded == 1}
+    used = [stage for stage in TEAM_STAGES if stage in context.in_use]
+
+    def level_from(index: int) -> ColumnElement:
+        if index == len(used):
+            return literal(index)
+        return case((reached[used[index]], level_from(index + 1)), else_=literal(index))
+
+    teams = select(raw.c.team_id, raw.c.app_level, level_from(0).label("team_level")).cte("team_levels")
+    return teams.prefix_with("MATERIALIZED") if _can_materialize() else teams
 
 
-def people_cte(event: Event, *, bands: list[stats.AgeBand], year: int, in_use: frozenset[str],
-               context: FunnelContext | None = None):
-    """A CTE of one row per person with an application of the event (0 at every stage unless a counted one covers
-    them): user_id, team_id (their team at the event, if any), a 0/1 column per stage of stats.STAGES
-    (cumulative: each needs the previous stage in use; a stage not in use is 0), and a column per dimension
-    (`d_<dimension>`). A person counts once per stage whatever their roles and applications (MAX over them)."""
-    context = context or FunnelContext(in_use=in_use, finalists=frozenset(), winners=frozenset())
-    if context.in_use != in_use:
-        context = FunnelContext(in_use=in_use, finalists=context.finalists, winners=context.winners)
-    flags = _application_flags()
-    individual = (select(Application.user_id.label("user_id"), *(value.label(key) for key, value in flags.items()))
-                  .where(Application.event_id == event.id, Application.kind == ApplicationKind.individual))
-    team = (select(TeamMember.user_id.label("user_id"), *(value.label(key) for key, value in flags.items()))
-            .join(TeamMember, TeamMember.team_id == Application.team_id)
-            .where(Application.event_id == event.id, Application.kind == ApplicationKind.team))
-    covered = union_all(individual, team).subquery("covered")
-    # Everyone with an application, drafts too: a person who never applied has 0 at every stage and so adds
-    # nothing to any sum (a HAVING here would make PostgreSQL expect one row and loop over the rest).
-    per_user = (select(covered.c.user_id, *(func.max(covered.c[key]).label(key) for key in flags))
-                .group_by(covered.c.user_id).subquery("per_user"))
-    membership = aliased(TeamMember, name="membership")
-    teams = _team_flags(event, context)
-    if _can_materialize():  # once per team, not once per person (PostgreSQL would inline and loop)
-        teams = teams.prefix_with("MATERIALIZED")
-    # The application stages are cumulative already (_application_flags); "in a team" is confirmed and a member;
-    # every later stage is the team's (cumulative, see _team_flags) for a confirmed member.
-    confirmed = per_user.c.confirmed
-    stages: dict[str, ColumnElement] = {"applied": per_user.c.applied, "accepted": per_user.c.accepted,
-                                        "confirmed": confirmed,
-                                        "in_team": case((membership.team_id.is_not(None), confirmed), else_=0)}
-    for stage in TEAM_STAGES:
-        stages[stage] = confirmed * func.coalesce(teams.c[stage], 0) if stage in in_use else literal(0)
-    dimensions = inclusion_sql.dimension_expressions(bands, year, home_country())
+def people_cte(event: Event, *, bands: list[stats.AgeBand], year: int, context: FunnelContext, now: datetime):
+    """A CTE of one row per person covered by an application of the event (0 for those only in drafts): team_id
+    (their team at the event, if any); level, how many stages in use (stats.STAGES, in order) they reached, the
+    stages being cumulative; and the profile columns the groups are read from (as text; the age band as a key).
+
+    A person counts once whatever their roles and applications: a team member is one row (the better of the
+    team's application and their own individual one), anyone else with an individual application one row."""
+    assert all(stage in context.in_use for stage in PERSON_STAGES)
+    teams = _team_levels(event, context, now)
+    individual = aliased(Application, name="individual")
+    own_level = _application_level(individual)
+    members = (
+        select(TeamMember.user_id.label("user_id"), TeamMember.team_id.label("team_id"),
+               _greater(teams.c.app_level, own_level).label("app_level"), teams.c.team_level)
+        .join(teams, teams.c.team_id == TeamMember.team_id)
+        .outerjoin(individual, and_(individual.event_id == event.id, individual.individual_user_id == TeamMember.user_id))
+        .where(TeamMember.event_id == event.id)
+    )
+    alone = (
+        select(individual.user_id.label("user_id"), literal(None).label("team_id"),
+               _application_level(individual).label("app_level"), literal(0).label("team_level"))
+        .where(individual.event_id == event.id, individual.kind == ApplicationKind.individual,
+               ~exists().where(TeamMember.event_id == event.id, TeamMember.user_id == individual.user_id))
+    )
+    covered = union_all(members, alone).subquery("covered")
+    # Confirmed and in a team: the four person stages, then the team's stages.
+    level = case((and_(covered.c.app_level == 3, covered.c.team_id.is_not(None)),
+                  len(PERSON_STAGES) + covered.c.team_level), else_=covered.c.app_level)
     people = (
-        select(per_user.c.user_id, membership.team_id.label("team_id"),
-               *(expression.label(stage) for stage, expression in stages.items()),
-               *(expression.label(f"d_{dimension}") for dimension, expression in dimensions.items()))
-        .select_from(per_user)
-        .join(User, User.id == per_user.c.user_id)
-        .outerjoin(membership, and_(membership.user_id == per_user.c.user_id, membership.event_id == event.id))
-        .outerjoin(teams, teams.c.team_id == membership.team_id)
+        select(covered.c.team_id, level.label("level"),
+               inclusion_sql.age_band_expression(bands, year).label("age_band"),
+               type_coerce(User.gender, String).label("gender"), type_coerce(User.region, String).label("region"),
+               type_coerce(User.country, String).label("country"),
+               type_coerce(User.background, String).label("background"),
+               case((User.first_hackathon.is_(None), literal(None)), (User.first_hackathon.is_(True), literal("yes")),
+                    else_=literal("no")).label("first_hackathon"),
+               type_coerce(User.locale, String).label("language"))
+        .select_from(covered)
+        .join(User, User.id == covered.c.user_id)
         .cte("people")
     )
-    # Read ten times by the UNION ALL: computed once. PostgreSQL 12+ does so by itself; SQLite would run the
-    # joins again for every branch unless told (AS MATERIALIZED, SQLite 3.35+).
+    # Read by five GROUP BYs: computed once. PostgreSQL 12+ does so by itself; SQLite would run the joins again
+    # for every branch unless told (AS MATERIALIZED, SQLite 3.35+).
     return people.prefix_with("MATERIALIZED") if _can_materialize() else people
 
 
@@ -568,48 +595,77 @@ def _application_totals(event: Event) -> tuple[dict[str, dict[str, int]], dict[s
 
 
 ALL, TEAMS = "__all__", "__teams__"
+# The GROUP BYs over the people's CTE: each groups by a few profile columns at once (their combinations are
+# bounded by the answers' choices, not by the number of people) and the dimensions are summed from them in Python.
+GROUPINGS = {"a": ("gender", "background", "first_hackathon"), "b": ("language", "age_band"),
+             "c": ("country", "region")}
 
 
-def _stage_counts(people) -> dict[str, dict[str, dict[str, int]]]:
-    """One query (UNION ALL): people per stage in total, teams with a member at each stage, and people per stage
-    for every value of every dimension: {dimension | ALL | TEAMS: {value: {stage: n}}}."""
-    sums = [func.coalesce(func.sum(people.c[stage]), 0).label(stage) for stage in stats.STAGES]
-    per_team = (select(people.c.team_id, *(func.max(people.c[stage]).label(stage) for stage in stats.STAGES))
-                .where(people.c.team_id.is_not(None)).group_by(people.c.team_id).subquery("per_team"))
-    parts = [
-        select(literal(ALL).label("dimension"), literal("").label("value"), *sums).select_from(people),
-        select(literal(TEAMS).label("dimension"), literal("").label("value"),
-               *(func.coalesce(func.sum(per_team.c[stage]), 0).label(stage) for stage in stats.STAGES)),
-    ]
-    for dimension in stats.DIMENSIONS:
-        column = people.c[f"d_{dimension}"]
-        parts.append(select(literal(dimension).label("dimension"), type_coerce(column, String).label("value"),
-                            *sums).group_by(column))
-    result: dict[str, dict[str, dict[str, int]]] = {}
-    for row in db.session.execute(union_all(*parts)).mappings():
-        counts = {stage: int(row[stage]) for stage in stats.STAGES}
-        if row["dimension"] in (ALL, TEAMS) or counts[stats.STAGES[0]]:  # a value only drafts have: no group
-            result.setdefault(row["dimension"], {})[row["value"]] = counts
+def _level_counts(people) -> dict[str, dict[str, dict[int, int]]]:
+    """One query (UNION ALL of GROUP BYs): {dimension | ALL | TEAMS: {value: {level: people}}}; a team's level
+    is its furthest member's."""
+    n = func.count().label("n")
+    per_team = (select(func.max(people.c.level).label("level")).where(people.c.team_id.is_not(None))
+                .group_by(people.c.team_id).subquery("per_team"))
+    empty = type_coerce(literal(None), String)
+    parts = [select(literal(ALL).label("grouping"), empty.label("k1"), empty.label("k2"), empty.label("k3"),
+                    people.c.level, n).group_by(people.c.level),
+             select(literal(TEAMS), empty, empty, empty, per_team.c.level, func.count()).group_by(per_team.c.level)]
+    for grouping, columns in GROUPINGS.items():
+        keys = [people.c[column] for column in columns] + [empty] * (3 - len(columns))
+        parts.append(select(literal(grouping), *keys, people.c.level, func.count())
+                     .group_by(*(people.c[column] for column in columns), people.c.level))
+    home = home_country()
+    result: dict[str, dict[str, dict[int, int]]] = {}
+
+    def add(dimension: str, value: str, level: int, count: int) -> None:
+        levels = result.setdefault(dimension, {}).setdefault(value, {})
+        levels[level] = levels.get(level, 0) + count
+
+    for grouping, k1, k2, k3, level, count in db.session.execute(union_all(*parts)):
+        level, count = int(level), int(count)
+        if grouping in (ALL, TEAMS):
+            add(grouping, "", level, count)
+        elif grouping == "a":
+            add("gender", stats.given(k1), level, count)
+            add("background", stats.given(k2), level, count)
+            add("first_hackathon", stats.given(k3), level, count)
+        elif grouping == "b":
+            add("language", stats.given(k1), level, count)
+            add("age_band", stats.given(k2), level, count)
+        else:
+            add("country", stats.country_key(k1), level, count)
+            add("region", stats.given(k2), level, count)
+            add("diaspora", stats.diaspora_key(k1, k2, home), level, count)
     return result
 
 
 def load_funnel(event: Event, *, now: datetime | None = None) -> stats.Funnel:
     """The event's whole funnel and its breakdowns, in five queries whatever the number of people: the settings,
     which stages are in use, the published results, the application totals, and one UNION ALL of GROUP BYs over
-    the people's CTE (see `people_cte`). No Python object per person."""
+    the people's CTE (see `people_cte`). No Python object per person: Python sums the groups' rows, whose number
+    is bounded by the profile's choices."""
+    now = now or utcnow()
     settings = inclusion_settings_for(event)
     bands = event_age_bands(settings)
-    year = reference_year(event, now or utcnow())
-    context = _funnel_context(event)
+    year = reference_year(event, now)
+    context = _funnel_context(event, now)
     totals, left_out = _application_totals(event)
-    people = people_cte(event, bands=bands, year=year, in_use=context.in_use, context=context)
-    counts = _stage_counts(people)
-    everyone = counts.get(ALL, {}).get("", {})
-    team_counts = dict(counts.get(TEAMS, {}).get("", {}))
+    levels = _level_counts(people_cte(event, bands=bands, year=year, context=context, now=now))
+
+    def counts(levels_by_value: dict[int, int]) -> dict[str, int]:
+        return stats.counts_from_levels(levels_by_value, context.in_use)
+
+    everyone = counts(levels.get(ALL, {}).get("", {}))
+    team_counts = counts(levels.get(TEAMS, {}).get("", {}))
     team_counts.update(totals["teams"])  # applied..confirmed: team applications, as before
+    first = stats.STAGES[0]
+    groups = {}
+    for dimension in stats.DIMENSIONS:
+        by_value = {value: counts(value_levels) for value, value_levels in levels.get(dimension, {}).items()}
+        # A value only people in drafts have is no group.
+        groups[dimension] = {value: stage_counts for value, stage_counts in by_value.items() if stage_counts[first]}
     return stats.funnel_from_counts(
         people=everyone, teams=team_counts, applications=totals["applications"],
-        individual_applications=totals["individual_applications"],
-        groups={dimension: counts.get(dimension, {}) for dimension in stats.DIMENSIONS},
-        in_use=context.in_use, not_counted=left_out, year=year, home_country=home_country(), bands=bands,
-        known=known_values())
+        individual_applications=totals["individual_applications"], groups=groups, in_use=context.in_use,
+        not_counted=left_out, year=year, home_country=home_country(), bands=bands, known=known_values())

@@ -174,6 +174,45 @@ def age_band_of(age: int | None, bands: Sequence[AgeBand]) -> str:
     return UNKNOWN
 
 
+def given(value) -> str:
+    """A profile answer as a group key: its text, or UNKNOWN when missing or empty."""
+    return UNKNOWN if value is None or str(value) == "" else str(value)
+
+
+def country_key(country: str | None) -> str:
+    return UNKNOWN if not country else str(country).upper()
+
+
+def first_hackathon_key(value) -> str:
+    """yes / no from the profile's answer (SQLite gives 1/0, PostgreSQL True/False), UNKNOWN without one."""
+    return UNKNOWN if value is None else ("yes" if value else "no")
+
+
+def diaspora_key(country: str | None, region: str | None, home_country: str) -> str:
+    """"home" or "abroad" by the country of residence; without one, by the region (the profile's regions are
+    Kyrgyzstan's, "abroad" outside it); UNKNOWN with neither."""
+    if country:
+        return "home" if str(country).upper() == home_country.upper() else "abroad"
+    in_regions_country = home_country.upper() == REGIONS_COUNTRY
+    if region == "abroad":
+        return "abroad" if in_regions_country else UNKNOWN
+    if region:
+        return "home" if in_regions_country else "abroad"
+    return UNKNOWN
+
+
+def counts_from_levels(levels: Mapping[int, int], in_use: Iterable[str]) -> dict[str, int]:
+    """{stage: people} from {level: people}, where a person's level is how many of the stages in use (in the
+    order of STAGES) they reached: the stages are cumulative, so a stage counts everyone whose level passes it.
+    A stage not in use counts 0."""
+    used = [stage for stage in STAGES if stage in set(in_use)]
+    counts = dict.fromkeys(STAGES, 0)
+    for level, people in levels.items():
+        for stage in used[:max(0, int(level))]:
+            counts[stage] += int(people)
+    return counts
+
+
 def previous_stages(in_use: Iterable[str]) -> dict[str, str | None]:
     """{stage: the stage its conversion is measured from}: the nearest earlier stage in use (None for the first).
     A stage not in use is measured from the same stage as it would be, so its row still reads sensibly."""
