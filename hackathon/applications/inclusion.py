@@ -396,20 +396,6 @@ def _flag(condition) -> ColumnElement:
     return case((condition, 1), else_=0)
 
 
-def _application_flags() -> dict[str, ColumnElement]:
-    """Per application: applied (submitted, whatever came after; a withdrawn one if it had been submitted),
-    accepted (holds or held a place: accepted, confirmed, declined, lapsed, withdrawn after acceptance),
-    confirmed (confirmed, or withdrawn after confirming). Drafts and merged applications reach nothing."""
-    withdrawn = Application.status == S.withdrawn
-    applied = or_(Application.status.not_in((S.draft, S.merged, S.withdrawn)),
-                  and_(withdrawn, Application.submitted_at.is_not(None)))
-    confirmed = or_(Application.status == S.confirmed, and_(withdrawn, Application.confirmed_at.is_not(None)))
-    accepted = or_(Application.status.in_(HOLDS_A_DECISION),
-                   and_(withdrawn, or_(Application.accepted_at.is_not(None), Application.confirmed_at.is_not(None))))
-    return {"applied": _flag(applied), "accepted": _flag(and_(applied, accepted)),
-            "confirmed": _flag(and_(applied, accepted, confirmed))}
-
-
 @dataclass(frozen=True)
 class FunnelContext:
     """What decides which stages are in use and which projects reached the results' stages."""
@@ -457,19 +443,21 @@ PERSON_STAGES = ("applied", "accepted", "confirmed", "in_team")
 
 
 def _application_level(application) -> ColumnElement:
-    """How many of applied, accepted, confirmed an application (Application or an alias) reached, 0..3: the same
-    rules as _application_flags in one CASE (drafts and merged ones reach nothing; a withdrawn one keeps what it
-    had reached when it was withdrawn); 0 where there is none (an outer join's NULLs)."""
+    """How many of applied, accepted, confirmed an application (Application or an alias) reached, 0..3, in one
+    CASE: applied once submitted, whatever came after; accepted if it holds or held a place (accepted, confirmed,
+    declined, lapsed); confirmed if confirmed. Drafts and merged applications reach nothing; a withdrawn one keeps
+    what it had reached (submitted, accepted, confirmed at); 0 where there is none (an outer join's NULLs)."""
     withdrawn_level = case((application.submitted_at.is_(None), 0), (application.confirmed_at.is_not(None), 3),
                            (application.accepted_at.is_not(None), 2), else_=1)
-    return case((application.status.is_(None), 0), (application.status == S.confirmed, 3), (application.status.in_((S.accepted, S.declined, S.lapsed)), 2),
+    return case((application.status.is_(None), 0), (application.status == S.confirmed, 3),
+                (application.status.in_(HOLDS_A_DECISION), 2),
                 (application.status.in_((S.draft, S.merged)), 0), (application.status == S.withdrawn, withdrawn_level),
                 else_=1)
 
 
 def _greater(first: ColumnElement, second: ColumnElement) -> ColumnElement:
-    """The larger of two integers, on SQLite and PostgreSQL alike (max(a, b) and GREATEST differ)."""
-    return case((first >= second, first), else_=second)
+    """The larger of two integers: SQLite's scalar max(a, b), PostgreSQL's GREATEST."""
+    return (func.max if db.engine.dialect.name == "sqlite" else func.greatest)(first, second)
 
 
 def _team_levels(event: Event, context: FunnelContext, now: datetime):
@@ -483,16 +471,20 @@ def _team_levels(event: Event, context: FunnelContext, now: datetime):
     from hackathon.submissions.models import Submission, SubmissionStatus
 
     team_application = aliased(Application, name="team_application")
+    # Uncorrelated IN (subquery): each list is read once for all the teams, not once per team.
     awarded = Submission.id.in_(sorted(context.winners))
-    pitched = or_(Submission.id.in_(sorted(context.finalists)), exists().where(
-        PitchSlot.submission_id == Submission.id, PitchSlot.starts_at <= now,
-        PitchSchedule.round_id == PitchSlot.round_id, PitchSchedule.published_at.is_not(None)))
-    shortlisted = exists().where(ShortlistEntry.submission_id == Submission.id,
-                                 JudgingRound.id == ShortlistEntry.round_id,
-                                 JudgingRound.shortlist_published_at.is_not(None))
+    pitched = or_(Submission.id.in_(sorted(context.finalists)), Submission.id.in_(
+        select(PitchSlot.submission_id).join(PitchSchedule, PitchSchedule.round_id == PitchSlot.round_id)
+        .join(JudgingRound, JudgingRound.id == PitchSlot.round_id)
+        .where(JudgingRound.event_id == event.id, PitchSchedule.published_at.is_not(None),
+               PitchSlot.starts_at <= now)))
+    shortlisted = Submission.id.in_(
+        select(ShortlistEntry.submission_id).join(JudgingRound, JudgingRound.id == ShortlistEntry.round_id)
+        .where(JudgingRound.event_id == event.id, JudgingRound.shortlist_published_at.is_not(None)))
+    mentored = Team.id.in_(select(MentorAssignment.team_id).where(MentorAssignment.event_id == event.id))
     raw = (
         select(Team.id.label("team_id"), _application_level(team_application).label("app_level"),
-               _flag(exists().where(MentorAssignment.team_id == Team.id)).label("mentored"),
+               _flag(mentored).label("mentored"),
                _flag(Submission.status == SubmissionStatus.submitted).label("submitted"),
                _flag(shortlisted).label("shortlisted"), _flag(pitched).label("finalist"),
                _flag(awarded).label("awarded"))
@@ -533,7 +525,8 @@ def people_cte(event: Event, *, bands: list[stats.AgeBand], year: int, context: 
         select(TeamMember.user_id.label("user_id"), TeamMember.team_id.label("team_id"),
                _greater(teams.c.app_level, own_level).label("app_level"), teams.c.team_level)
         .join(teams, teams.c.team_id == TeamMember.team_id)
-        .outerjoin(individual, and_(individual.event_id == event.id, individual.individual_user_id == TeamMember.user_id))
+        .outerjoin(individual, and_(individual.event_id == event.id,
+                                    individual.individual_user_id == TeamMember.user_id))
         .where(TeamMember.event_id == event.id)
     )
     alone = (
@@ -574,24 +567,27 @@ def _can_materialize() -> bool:
 
 
 def _application_totals(event: Event) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
-    """One query: {"applications"|"individual_applications"|"teams": {stage: n}} for the application stages,
-    and the applications left out ({"draft", "withdrawn" (never submitted), "merged"}: n)."""
-    flags = _application_flags()
-    is_team = Application.kind == ApplicationKind.team
-    never_submitted = and_(Application.status == S.withdrawn, Application.submitted_at.is_(None))
-    columns = []
-    for stage, flag in flags.items():
-        columns += [func.coalesce(func.sum(flag), 0).label(f"a_{stage}"),
-                    func.coalesce(func.sum(case((is_team, 0), else_=flag)), 0).label(f"i_{stage}"),
-                    func.coalesce(func.sum(case((is_team, flag), else_=0)), 0).label(f"t_{stage}")]
-    columns += [func.coalesce(func.sum(_flag(Application.status == S.draft)), 0).label("n_draft"),
-                func.coalesce(func.sum(_flag(never_submitted)), 0).label("n_withdrawn"),
-                func.coalesce(func.sum(_flag(Application.status == S.merged)), 0).label("n_merged")]
-    row = db.session.execute(select(*columns).where(Application.event_id == event.id)).one()._mapping
-    totals = {"applications": {stage: int(row[f"a_{stage}"]) for stage in flags},
-              "individual_applications": {stage: int(row[f"i_{stage}"]) for stage in flags},
-              "teams": {stage: int(row[f"t_{stage}"]) for stage in flags}}
-    return totals, {status: int(row[f"n_{status}"]) for status in ("draft", "withdrawn", "merged")}
+    """One query (a GROUP BY of the event's applications by kind, level and whether they are left out):
+    {"applications"|"individual_applications"|"teams": {stage: n}} for the application stages, and the
+    applications left out ({"draft", "withdrawn" (never submitted), "merged"}: n)."""
+    left_out = case((Application.status == S.draft, literal("draft")),
+                    (Application.status == S.merged, literal("merged")),
+                    (and_(Application.status == S.withdrawn, Application.submitted_at.is_(None)), literal("withdrawn")),
+                    else_=literal(""))
+    level = _application_level(Application)
+    rows = db.session.execute(
+        select(type_coerce(Application.kind, String), level, left_out, func.count())
+        .where(Application.event_id == event.id).group_by(Application.kind, level, left_out))
+    levels: dict[str, dict[int, int]] = {"applications": {}, "individual_applications": {}, "teams": {}}
+    not_counted = {"draft": 0, "withdrawn": 0, "merged": 0}
+    for kind, application_level, excluded, count in rows:
+        for key in ("applications", "teams" if kind == ApplicationKind.team.value else "individual_applications"):
+            levels[key][int(application_level)] = levels[key].get(int(application_level), 0) + int(count)
+        if excluded:
+            not_counted[excluded] += int(count)
+    totals = {key: {stage: n for stage, n in stats.counts_from_levels(by_level, stats.APPLICATION_STAGES).items()
+                    if stage in stats.APPLICATION_STAGES} for key, by_level in levels.items()}
+    return totals, not_counted
 
 
 ALL, TEAMS = "__all__", "__teams__"
@@ -608,9 +604,8 @@ def _level_counts(people) -> dict[str, dict[str, dict[int, int]]]:
     per_team = (select(func.max(people.c.level).label("level")).where(people.c.team_id.is_not(None))
                 .group_by(people.c.team_id).subquery("per_team"))
     empty = type_coerce(literal(None), String)
-    parts = [select(literal(ALL).label("grouping"), empty.label("k1"), empty.label("k2"), empty.label("k3"),
-                    people.c.level, n).group_by(people.c.level),
-             select(literal(TEAMS), empty, empty, empty, per_team.c.level, func.count()).group_by(per_team.c.level)]
+    parts = [select(literal(TEAMS).label("grouping"), empty.label("k1"), empty.label("k2"), empty.label("k3"),
+                    per_team.c.level, n).group_by(per_team.c.level)]
     for grouping, columns in GROUPINGS.items():
         keys = [people.c[column] for column in columns] + [empty] * (3 - len(columns))
         parts.append(select(literal(grouping), *keys, people.c.level, func.count())
@@ -624,13 +619,14 @@ def _level_counts(people) -> dict[str, dict[str, dict[int, int]]]:
 
     for grouping, k1, k2, k3, level, count in db.session.execute(union_all(*parts)):
         level, count = int(level), int(count)
-        if grouping in (ALL, TEAMS):
+        if grouping == TEAMS:
             add(grouping, "", level, count)
         elif grouping == "a":
             add("gender", stats.given(k1), level, count)
             add("background", stats.given(k2), level, count)
             add("first_hackathon", stats.given(k3), level, count)
-        elif grouping == "b":
+        elif grouping == "b":  # everyone has one language and one age band: the whole is summed from here
+            add(ALL, "", level, count)
             add("language", stats.given(k1), level, count)
             add("age_band", stats.given(k2), level, count)
         else:
