@@ -239,6 +239,27 @@ def test_long_group_names_and_many_rows_stay_on_the_pages(app, world, language):
     assert sum(run.text.strip() == heading for run in runs) >= 3
 
 
+@pytest.mark.parametrize("rows", range(2, 40))
+def test_the_last_row_of_a_table_is_never_alone_on_its_page(app, rows):
+    """However many rows a table has, the page it ends on holds at least two of them (when it has two)."""
+    from hackathon.applications.report import Table
+    from hackathon.applications.report_pdf import MARGIN, _table
+    from hackathon.results.pdf import _document
+
+    pdf = _document("Rows", orientation="landscape")
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(auto=True, margin=MARGIN + 3)
+    pdf.add_page()
+    pdf.set_y(150)  # part-way down the page, so that some tables fill it exactly
+    _table(pdf, Table(header=["Group", "People"], rows=[[f"Row {n}", str(n)] for n in range(rows)],
+                      widths=[80, 30], align=["L", "R"]))
+    runs = text_runs(bytes(pdf.output()))
+    last_page = max(run.page for run in runs)
+    on_last_page = [run.text for run in runs if run.page == last_page and run.text.startswith("Row ")]
+    assert len(on_last_page) >= 2, (rows, on_last_page)
+    assert sorted(int(run.text.split()[1]) for run in runs if run.text.startswith("Row ")) == list(range(rows))
+
+
 def test_the_demo_report_size(app):
     """The size of the demo's 2021 report (reported in the closing note): a few dozen kilobytes."""
     from hackathon.demo import load_demo
@@ -246,12 +267,12 @@ def test_the_demo_report_size(app):
     load_demo()
     from sqlalchemy import select
 
-    from hackathon.applications.report import load_report_funnel
+    from hackathon.applications.inclusion import load_funnel
     from hackathon.events.models import Event
 
     event = db.session.scalar(select(Event).where(Event.slug == "develop-my-community-2021"))
     with app.test_request_context():
-        funnel = load_report_funnel(event, now=utcnow())
+        funnel = load_funnel(event, now=utcnow())
         for language in LANGUAGES:
             data = report_pdf(build_report(event, funnel, threshold=5, language=language, now=utcnow()))
             check_layout(data, [event.title])

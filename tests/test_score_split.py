@@ -508,10 +508,11 @@ def test_publish_hides_a_difference_against_a_small_rest():
 
 
 def _report(event, language="en", threshold=5):
-    from hackathon.applications.report import build_report, load_report_funnel, report_csv_rows
+    from hackathon.applications.inclusion import load_funnel
+    from hackathon.applications.report import build_report, report_csv_rows
     from hackathon.database import utcnow
 
-    funnel = load_report_funnel(event)
+    funnel = load_funnel(event)
     document = build_report(event, funnel, threshold=threshold, language=language, now=utcnow())
     header, rows = report_csv_rows(event, document, funnel, threshold=threshold)
     return document, header, rows

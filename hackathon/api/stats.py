@@ -9,7 +9,8 @@ from flask_login import current_user
 from hackathon.api import bp
 from hackathon.api.openapi import ERROR, document, json_response
 from hackathon.applications import disclosure
-from hackathon.applications.report import can_download_report, load_report_funnel, report_settings
+from hackathon.applications.inclusion import load_funnel
+from hackathon.applications.report import can_download_report, report_settings
 from hackathon.applications.stats import DIMENSIONS, STAGES
 from hackathon.database import utcnow
 from hackathon.events.models import Event
@@ -99,7 +100,7 @@ def event_stats(slug: str):
             return login_manager.unauthorized()  # 401
         abort(403)
     exact = can_manage_event(current_user, event)
-    funnel = load_report_funnel(event, now=utcnow())
+    funnel = load_funnel(event, now=utcnow())
     disclosed = disclosure.exact(funnel) if exact else disclosure.disclose(funnel, threshold=settings.threshold)
     return jsonify(stats=stats_as_json(event, disclosed, exact=exact))
 

@@ -53,10 +53,6 @@ def report_filename(event: Event, language: str, extension: str) -> str:
     return f"inclusion-{ascii_slug(event.slug, 'event')}-{language}.{extension}"
 
 
-def load_report_funnel(event: Event, *, now: datetime | None = None) -> stats.Funnel:
-    return inclusion.load_funnel(event, now=now)
-
-
 # --- labels -------------------------------------------------------------------------------------------------------
 
 STAGE_LABELS = {

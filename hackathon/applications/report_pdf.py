@@ -90,7 +90,8 @@ def _lines(pdf, text: str, width: float) -> list[str]:
 def _table(pdf, table) -> None:
     """Rows drawn cell by cell (fpdf2's table measured every cell with a dry-run multi_cell: seconds for a report
     of a few hundred rows): each cell's lines at the left or right of its column, a rule under each row. A row
-    never splits; before one that would cross the foot of the page, a new page starts with the header again."""
+    never splits; before one that would cross the foot of the page, a new page starts with the header again, and
+    the last row is never alone on its page."""
     scale = min(1.0, pdf.epw / sum(table.widths))
     widths = [width * scale for width in table.widths]
     inner = [width - 2 * PADDING for width in widths]
@@ -127,10 +128,16 @@ def _table(pdf, table) -> None:
     draw_header()
     pdf.set_draw_color(*RULE)
     pdf.set_line_width(0.2)
-    for row, height in zip(rows, heights):
-        if pdf.get_y() + height > pdf.page_break_trigger:
+    first_on_page = 0
+    for index, (row, height) in enumerate(zip(rows, heights)):
+        bottom = pdf.get_y() + height
+        # The last row never goes over alone: the one before it goes with it (if this page keeps a row).
+        last_alone = (index == len(rows) - 2 and index > first_on_page
+                      and bottom + heights[-1] > pdf.page_break_trigger)
+        if bottom > pdf.page_break_trigger or last_alone:
             pdf.add_page()
             draw_header()
+            first_on_page = index
         top = pdf.get_y()
         _cells(pdf, row, widths, table.align, top, LINE)
         pdf.line(pdf.l_margin, top + height, right, top + height)

@@ -9,8 +9,9 @@ from flask_login import current_user
 from hackathon.accounts.forms import language_name
 from hackathon.applications import bp
 from hackathon.applications.export import csv_document
-from hackathon.applications.report import (build_report, can_download_report, load_report_funnel, report_csv_rows,
-                                           report_filename, report_languages, report_settings)
+from hackathon.applications.inclusion import load_funnel
+from hackathon.applications.report import (build_report, can_download_report, report_csv_rows, report_filename,
+                                           report_languages, report_settings)
 from hackathon.database import utcnow
 from hackathon.events.models import Event
 from hackathon.extensions import login_manager
@@ -38,7 +39,7 @@ def _report(event: Event, lang: str):
     if lang not in report_languages(event):
         abort(404)
     now = utcnow()
-    funnel = load_report_funnel(event, now=now)
+    funnel = load_funnel(event, now=now)
     return build_report(event, funnel, threshold=settings.threshold, language=lang, now=now), funnel, settings
 
 
