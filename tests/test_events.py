@@ -357,6 +357,38 @@ def test_start_page_shows_my_roles(client, make_user, make_event, login, grant):
     assert "Mentor" in page and "Juror" in page
 
 
+MILESTONE_LABELS = ["Applications open", "Applications close", "Hacking starts", "Submissions close",
+                    "Pitching starts", "Results"]
+
+
+@pytest.mark.parametrize(("phase", "label", "moment"), [
+    ("upcoming", "Applications open", "applications_open_at"),
+    ("applications", "Applications close", "applications_close_at"),
+    ("review", "Hacking starts", "hacking_starts_at"),
+    ("hacking", "Submissions close", "submissions_close_at"),
+    ("judging", "Pitching starts", "pitching_starts_at"),
+    ("pitching", "Results", "results_at"),
+    ("results", None, None),
+])
+def test_start_page_shows_each_events_next_milestone_in_its_timezone(app, client, factories, phase, label, moment):
+    from hackathon.templating import local_datetime
+
+    event = factories.create_event(phase=phase, title="Milestone Hack", timezone="Asia/Bishkek")
+    page = text(client.get("/"))
+    card = page[page.index("Milestone Hack"):page.index("</article>", page.index("Milestone Hack"))]
+    shown = [name for name in MILESTONE_LABELS if f"{name}:" in card]
+    if label is None:  # everything has passed: the phase badge alone
+        assert shown == [] and "(Asia/Bishkek)" not in card
+        return
+    with app.test_request_context():
+        when = text_of(local_datetime(getattr(event, moment), "Asia/Bishkek"))
+    assert shown == [label] and f"{label}: {when}" in card, card
+
+
+def text_of(value: str) -> str:
+    return value.replace("\u202f", " ").replace("\u00a0", " ")
+
+
 # Tracks --------------------------------------------------------------------------------------------------------------
 
 def test_organiser_adds_edits_and_deletes_a_track(client, login, organiser_of, bishkek_event):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from hackathon.events.phases import (PHASE_ORDER, Phase, Schedule, applications_open, current_phase,
-                                     submissions_open)
+                                     next_milestone, submissions_open)
 
 UTC = timezone.utc
 TICK = timedelta(microseconds=1)
@@ -180,3 +180,20 @@ def test_reversed_schedule_lists_every_pair():
     assert reversed_schedule.problems() == [
         "applications>review", "review>hacking", "hacking>judging", "judging>pitching", "pitching>results",
     ]
+
+
+@pytest.mark.parametrize(("field", "starts", "before"), BOUNDARIES, ids=[b[0] for b in BOUNDARIES])
+def test_next_milestone_is_the_next_moment_ahead(field, starts, before):
+    moment = getattr(FULL, field)
+    assert next_milestone(FULL, moment - TICK) == (starts, moment)
+    # At its moment the phase has begun: the milestone is behind, the next one (if any) ahead.
+    following = next_milestone(FULL, moment)
+    assert following is None if starts is Phase.results else following[0] is PHASE_ORDER[PHASE_ORDER.index(starts) + 1]
+
+
+def test_next_milestone_skips_unplanned_moments_and_ends_with_the_schedule():
+    only_hacking = Schedule(hacking_starts_at=FULL.hacking_starts_at, results_at=FULL.results_at)
+    assert next_milestone(only_hacking, T0) == (Phase.hacking, FULL.hacking_starts_at)
+    assert next_milestone(only_hacking, FULL.hacking_starts_at) == (Phase.results, FULL.results_at)
+    assert next_milestone(only_hacking, FULL.results_at) is None
+    assert next_milestone(Schedule(), T0) is None

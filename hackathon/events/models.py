@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hackathon.accounts.models import User
 from hackathon.database import TimestampMixin, utcnow
-from hackathon.events.phases import Phase, Schedule, current_phase
+from hackathon.events.phases import Phase, Schedule, current_phase, next_milestone
 from hackathon.extensions import db
 
 SLUG_MAX = 64
@@ -62,6 +62,10 @@ class Event(TimestampMixin, db.Model):
 
     def phase(self, now: datetime) -> Phase:
         return current_phase(self.schedule, now)
+
+    def next_milestone(self, now: datetime) -> tuple[Phase, datetime] | None:
+        """The next moment of the schedule still ahead and the phase it starts, or None once all have passed."""
+        return next_milestone(self.schedule, now)
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"

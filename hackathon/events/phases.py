@@ -65,6 +65,21 @@ def current_phase(schedule: Schedule, now: datetime) -> Phase:
     return phase
 
 
+def next_milestone(schedule: Schedule, now: datetime) -> tuple[Phase, datetime] | None:
+    """The next moment still ahead of `now` and the phase it starts (the applications opening, their closing,
+    the hacking's start, ...); None when every planned moment has passed.
+
+    The earliest moment after `now` wins (a schedule is kept in order, so this is also the next in phase order);
+    moments not planned are skipped.
+    """
+    ahead = [(moment, number) for number, (_, moment) in enumerate(schedule.starts())
+             if moment is not None and moment > now]
+    if not ahead:
+        return None
+    moment, number = min(ahead)
+    return schedule.starts()[number][0], moment
+
+
 def applications_open(schedule: Schedule, now: datetime) -> bool:
     """Open from the opening moment until (excluding) the closing moment."""
     if schedule.applications_open_at is None or now < schedule.applications_open_at:
