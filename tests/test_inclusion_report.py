@@ -336,6 +336,24 @@ def test_a_hidden_event_is_not_found_for_outsiders_even_when_shared(client, worl
         assert client.get(path.format(slug=event.slug, lang="en")).status_code == (404 if outsider else 200)
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["not shared", "shared"])
+@pytest.mark.parametrize("kind", ["anonymous", "participant", "organiser"])
+def test_the_event_page_links_the_report_to_whoever_may_download_it(client, world, kind, shared):
+    """A shared report is found from the event's own page; one not shared is linked for its organisers only."""
+    event, _organiser = world
+    if shared:
+        share(event)
+    user = visitor(kind, event)
+    if user is not None:
+        sign_in(client, user)
+    html = client.get(f"/events/{event.slug}/").get_data(as_text=True)
+    linked = f'href="/events/{event.slug}/inclusion/report-en.pdf"' in html
+    assert linked is (shared or kind == "organiser"), html[-2500:]
+    if linked:
+        assert f'href="/events/{event.slug}/inclusion/report-ky.csv"' in html
+        assert client.get(f"/events/{event.slug}/inclusion/report-en.pdf").status_code == 200
+
+
 def test_a_language_the_event_does_not_have_is_not_found(client, world):
     event, organiser = world
     event.languages = ["en"]
