@@ -29,13 +29,13 @@ import secrets
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from bench.common import own_schema  # noqa: E402
 from hackathon import create_app  # noqa: E402
 from hackathon.database import utcnow  # noqa: E402
 from hackathon.extensions import db  # noqa: E402
@@ -170,26 +170,6 @@ def build(teams: int, individuals: int, seed: int):
         db.session.execute(text("ANALYZE"))
         db.session.commit()
     return event, db.session.get(User, organiser_id)
-
-
-@contextmanager
-def own_schema(url: str):
-    """A fresh schema on the PostgreSQL database at `url`, dropped (with everything in it) on the way out."""
-    from sqlalchemy import create_engine
-
-    schema = f"bench_{secrets.token_hex(4)}"
-    admin = create_engine(url)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        print(f"  (working in schema {schema}; the database's own tables are not touched)")
-        try:
-            yield {"connect_args": {"options": f"-c search_path={schema}"}}
-        finally:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
 
 
 def run(url: str, args) -> None:

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import re
 import secrets
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from hackathon.accounts.models import Background, Gender
 from hackathon.applications.inclusion import load_funnel
@@ -17,6 +15,7 @@ from hackathon.database import utcnow
 from hackathon.events.models import EventRole, Role
 from hackathon.extensions import db
 from hackathon.teams.models import Team, TeamMember, team_name_key
+from tests.queries import recorded_statements
 
 PAGE = "/events/{slug}/inclusion"
 API = "/api/v1/events/{slug}/stats"
@@ -52,20 +51,7 @@ def add_individual(event, user, status: ApplicationStatus) -> Application:
 
 @pytest.fixture
 def counting(app):
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa_event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-        try:
-            yield statements
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-
-    return counting
+    return recorded_statements
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@ several groups, worked out here person by person (run on SQLite and PostgreSQL);
 whatever the size; the stages not in use."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from hackathon.accounts.models import Background, Gender
 from hackathon.applications import stats
@@ -18,6 +16,7 @@ from hackathon.extensions import db
 from hackathon.judging.models import JudgingRound, PitchSchedule, PitchSlot, ShortlistEntry
 from hackathon.results.models import ResultSettings
 from tests import factories as f
+from tests.queries import recorded_statements as counting
 
 # Every moment of the schedule lies around 2025-07-01: ages are counted in 2025; the results are out.
 NOW = datetime(2025, 7, 1, 12, tzinfo=timezone.utc)
@@ -25,18 +24,6 @@ IT, NON_IT = Background.it, Background.non_it
 FEMALE, MALE = Gender.female, Gender.male
 
 
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
 def person(name: str, year: int | None = None, gender: Gender | None = None, background: Background | None = None,

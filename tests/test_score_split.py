@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 import statistics
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from fractions import Fraction
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from hackathon.accounts.models import Background, Gender
 from hackathon.applications import charts
@@ -18,6 +16,7 @@ from hackathon.applications.models import InclusionSettings
 from hackathon.events.models import Role
 from hackathon.extensions import db
 from tests import factories as f
+from tests.queries import recorded_statements
 
 PAGE = "/events/{slug}/inclusion/scores"
 
@@ -160,20 +159,7 @@ def test_signed_chart_scales_to_the_guide_and_refuses_mismatched_lengths():
 
 @pytest.fixture
 def counting(app):
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa_event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-        try:
-            yield statements
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-
-    return counting
+    return recorded_statements
 
 
 HACKING_2021 = datetime(2021, 7, 2, 4, tzinfo=timezone.utc)
