@@ -57,15 +57,13 @@ class Series:
         return f"chart-series-{self.index}"
 
 
-@dataclass(frozen=True)
-class BarChart:
+class _Frame:
+    """What the chart templates read of any chart: the SVG's viewBox and the ids its title and description
+    carry (aria-labelledby, aria-describedby). Needs `id`, `width` and `height`."""
+
     id: str
-    title: str
-    desc: str
     width: int
     height: int
-    series: list[Series]
-    groups: list[Group]
 
     @property
     def view_box(self) -> str:
@@ -78,6 +76,17 @@ class BarChart:
     @property
     def desc_id(self) -> str:
         return f"{self.id}-desc"
+
+
+@dataclass(frozen=True)
+class BarChart(_Frame):
+    id: str
+    title: str
+    desc: str
+    width: int
+    height: int
+    series: list[Series]
+    groups: list[Group]
 
 
 def bar_width(value: int, largest: int, room: int) -> int:
@@ -157,7 +166,7 @@ class SignedBar:
 
 
 @dataclass(frozen=True)
-class SignedChart:
+class SignedChart(_Frame):
     id: str
     title: str
     desc: str
@@ -167,18 +176,6 @@ class SignedChart:
     guide_x: int | None   # a dashed line at the `guide` value (e.g. the threshold of a note), when given
     series: list[Series]
     bars: list[SignedBar]
-
-    @property
-    def view_box(self) -> str:
-        return f"0 0 {self.width} {self.height}"
-
-    @property
-    def title_id(self) -> str:
-        return f"{self.id}-title"
-
-    @property
-    def desc_id(self) -> str:
-        return f"{self.id}-desc"
 
 
 def signed_bar_chart(chart_id: str, title: str, categories: Sequence[str], values: Sequence[float | None],
