@@ -1023,7 +1023,39 @@ def test_event_menu_links(client, make_event, make_user, organiser_of):
     assert f'href="/events/{closed.slug}/apply"' not in page
     sign_in(client, organiser_of(event))
     page = client.get(f"/events/{event.slug}/").get_data(as_text=True)
-    assert f'href="/events/{event.slug}/form"' in page and f'href="/events/{event.slug}/me"' in page
+    # An organiser with no application of their own gets the form's settings, not "My application".
+    assert f'href="/events/{event.slug}/form"' in page and f'href="/events/{event.slug}/me"' not in page
+
+
+@pytest.mark.parametrize(("roles", "application", "phase", "shown"), [
+    (("mentor",), None, "hacking", False),
+    (("juror",), None, "judging", False),
+    (("reviewer",), None, "review", False),
+    (("organiser",), None, "hacking", False),
+    (("mentor", "juror"), None, "applications", False),
+    (("organiser", "reviewer"), None, "upcoming", False),
+    (("mentor",), "submitted", "review", True),
+    (("juror",), "withdrawn", "applications", False),  # withdrawn: "Apply" again instead
+    (("organiser",), "draft", "applications", True),
+    ((), "accepted", "hacking", True),  # a participant (the factory grants the role)
+    (("mentor",), "confirmed", "hacking", True),  # a participant who also mentors
+    ((), "submitted", "review", True),
+    ((), None, "applications", True),
+    (("admin",), None, "hacking", True),
+], ids=lambda value: "+".join(value) if isinstance(value, tuple) else str(value))
+def test_my_application_link_only_for_those_who_have_or_may_start_one(client, factories, roles, application,
+                                                                       phase, shown):
+    """Staff only (organiser, mentor, juror, reviewer) and no application: no "My application" in the menu."""
+    event = factories.create_event(phase=phase)
+    person = factories.create_user(admin="admin" in roles)
+    factories.grant(person, event, *[Role(role) for role in roles if role != "admin"])
+    if application is not None:
+        factories.create_application(event, person, status=application)
+    sign_in(client, person)
+    page = client.get(f"/events/{event.slug}/").get_data(as_text=True)
+    assert (f'href="/events/{event.slug}/me"' in page) is shown
+    if phase == "applications" and application in (None, "withdrawn") and "organiser" not in roles:
+        assert f'href="/events/{event.slug}/apply"' in page  # staff may still apply while it is open
 
 
 # Bad input and safety -------------------------------------------------------------------------------------------

@@ -13,13 +13,13 @@ from hackathon.applications.forms import (KIND_LABELS, ApplyForm, MoveForm, appl
 from hackathon.applications.models import Application, ApplicationKind, ApplicationStatus
 from hackathon.database import utcnow
 from hackathon.errors import DomainError, NotAllowed
-from hackathon.events.models import Event
+from hackathon.events.models import Event, Role
 from hackathon.events.phases import applications_open
 from hackathon.extensions import db
 from hackathon.forms import EmptyForm
 from hackathon.i18n import current_locale
 from hackathon.permissions import (can_apply, can_manage_event, can_view_application, event_route, is_applicant,
-                                   is_application_editor)
+                                   is_application_editor, team_standing)
 from hackathon.templating import register_nav
 
 
@@ -48,19 +48,34 @@ def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
 
+# Roles that run the event rather than take part in it.
+STAFF_ROLES = frozenset({Role.organiser, Role.mentor, Role.juror, Role.reviewer})
+
+
 @register_nav
 def applying_links(user, event: Event, roles) -> list[tuple[str, str]]:
+    """Apply while open (unless already applied); "My application" for everyone who has or may start one, so
+    not for someone at the event only as staff (organiser, mentor, juror, reviewer) without an application.
+
+    Whether staff have applied comes from team_standing, read once per request for the team menu as well, so
+    the menu costs no query more than before."""
     if user is None or not user.is_authenticated:
         return []
+    staff_only = bool(roles) and roles <= STAFF_ROLES
+    show_mine = not staff_only or team_standing(user, event)[1]
     if can_manage_event(user, event):
         # Managers get the form's settings; their own dashboard still offers "Apply" (one query less per page).
-        return [(_l("Application form"), "applications.settings"), (_l("My application"), "applications.dashboard")]
+        links = [(_l("Application form"), "applications.settings")]
+        if show_mine:
+            links.append((_l("My application"), "applications.dashboard"))
+        return links
     links = []
     if applications_open(event.schedule, utcnow()):
         application = services.application_of(user, event)
         if application is None or application.status in services.REOPENABLE:
             links.append((_l("Apply"), "applications.apply"))
-    links.append((_l("My application"), "applications.dashboard"))
+    if show_mine:
+        links.append((_l("My application"), "applications.dashboard"))
     return links
 
 
