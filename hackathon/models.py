@@ -1,5 +1,6 @@
 """Every domain's models, imported so that Alembic and `flask shell` see them all."""
 from hackathon.accounts.models import ApiToken, Background, Gender, User, UserSession  # noqa: F401
+from hackathon.accounts.two_factor_models import RecoveryCode, TwoFactorCredential  # noqa: F401
 from hackathon.applications.models import (Application, ApplicationQuestion, ApplicationRating,  # noqa: F401
                                            ApplicationSettings, InclusionSettings, MailTemplate)
 from hackathon.audit import AuditEntry  # noqa: F401

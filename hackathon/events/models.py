@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hackathon.accounts.models import User
@@ -37,6 +37,8 @@ class Event(TimestampMixin, db.Model):
     max_team_size: Mapped[int] = mapped_column(default=5)
     # Unpublished events are seen only by site admins and people with a role at the event.
     is_published: Mapped[bool] = mapped_column(default=False)
+    # Organisers (and site admins at this event) must use two-factor sign-in to reach its pages.
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     applications_open_at: Mapped[datetime | None]
     applications_close_at: Mapped[datetime | None]
