@@ -57,6 +57,14 @@ class Config:
     MAIL_SEND_AFTER_COMMIT = _bool("MAIL_SEND_AFTER_COMMIT", True)
     OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
 
+    # Webhooks: tries per delivery (then it gives up), seconds per try, a try right after the request's commit
+    # (`flask webhooks deliver` retries), and whether http:// and private or loopback addresses are allowed
+    # (development and tests only: in production a webhook could otherwise probe the internal network).
+    WEBHOOKS_MAX_ATTEMPTS = _int("WEBHOOKS_MAX_ATTEMPTS", 6)
+    WEBHOOKS_TIMEOUT = _int("WEBHOOKS_TIMEOUT", 5)
+    WEBHOOKS_SEND_AFTER_COMMIT = _bool("WEBHOOKS_SEND_AFTER_COMMIT", True)
+    WEBHOOKS_ALLOW_PRIVATE = False
+
     # Rate limits, kept in RATELIMIT_STORAGE_URI (Redis in production, so that every worker counts together).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
@@ -69,6 +77,15 @@ class Config:
     # account's). Notation of the `limits` library, e.g. "10 per 15 minutes" or "5 per minute;20 per hour".
     LOGIN_FAILURE_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_FAILURE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_FAILURE_LIMIT_PER_ADDRESS", "100 per 15 minutes")
+    # Two-factor sign-in (TOTP). With REQUIRE_TWO_FACTOR_FOR_STAFF, site admins and every event's organisers
+    # must turn it on before reaching their pages (each event can also require it for its own organisers).
+    # Codes typed at sign-in, on turning it off and for new recovery codes: at most TWO_FACTOR_RATE_LIMIT per
+    # client address, and TWO_FACTOR_MAX_FAILURES wrong ones in a row lock the account's codes for
+    # TWO_FACTOR_LOCK_MINUTES.
+    REQUIRE_TWO_FACTOR_FOR_STAFF = _bool("REQUIRE_TWO_FACTOR_FOR_STAFF", False)
+    TWO_FACTOR_RATE_LIMIT = os.environ.get("TWO_FACTOR_RATE_LIMIT", "10 per minute;60 per hour")
+    TWO_FACTOR_MAX_FAILURES = _int("TWO_FACTOR_MAX_FAILURES", 5)
+    TWO_FACTOR_LOCK_MINUTES = _int("TWO_FACTOR_LOCK_MINUTES", 15)
     # Behind a reverse proxy the app sees the proxy's address: set the number of proxies in front of it that
     # add X-Forwarded-For/-Proto (1 for one nginx), and the limits count the real client addresses. Leave 0
     # when clients connect directly: a client could then write its own X-Forwarded-For.
@@ -120,7 +137,8 @@ class Config:
     HSTS_ENABLED = False
     DEMO_ALLOWED = True
 
-    RATE_LIMIT_SETTINGS = ("AUTH_RATE_LIMIT", "LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "LOGIN_FAILURE_LIMIT_PER_ADDRESS")
+    RATE_LIMIT_SETTINGS = ("AUTH_RATE_LIMIT", "LOGIN_FAILURE_LIMIT_PER_ACCOUNT", "LOGIN_FAILURE_LIMIT_PER_ADDRESS",
+                           "TWO_FACTOR_RATE_LIMIT")
 
     @classmethod
     def check(cls, settings) -> None:
@@ -141,6 +159,7 @@ class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-secret-key-not-for-production"
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
     PREFERRED_URL_SCHEME = "http"
+    WEBHOOKS_ALLOW_PRIVATE = _bool("WEBHOOKS_ALLOW_PRIVATE", True)
 
 
 class TestingConfig(Config):
@@ -150,6 +169,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_BACKEND = "log"
     MAIL_SEND_AFTER_COMMIT = False
+    WEBHOOKS_SEND_AFTER_COMMIT = False
+    WEBHOOKS_ALLOW_PRIVATE = True
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = False
