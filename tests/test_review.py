@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from hackathon.accounts.models import Background, User
 from hackathon.applications import review
+from hackathon.applications.inclusion import reference_year
 from hackathon.applications.mail_templates import MailText, fill, fill_text
 from hackathon.applications.models import (Application, ApplicationKind, ApplicationQuestion, ApplicationRating,
                                            ApplicationSettings, ApplicationStatus, MailTemplate, QuestionKind)
@@ -372,7 +373,7 @@ def crowd(event, make_user, make_application, make_team):
                         Track(event_id=event.id, name="Water", position=2)])
     db.session.commit()
     health, water = event.tracks
-    year = utcnow().year
+    year = reference_year(event, utcnow())  # the year the queue counts ages in
     people = SimpleNamespace(
         naryn_it=make_user(name="Nurlan Naryn", email="nurlan@example.org", region="naryn", background=Background.it,
                            year_of_birth=year - 20),
@@ -422,6 +423,28 @@ def test_queue_filters_and_search(client, login, organiser, crowd, query, expect
     assert shown == expected
     if not expected:
         assert "No applications match." in page
+
+
+def test_queue_and_detail_count_ages_in_the_events_year_as_the_inclusion_page_does(client, event, organiser,
+                                                                                   make_user, make_application):
+    """Hacking next January: someone 17 this year is 18 at the event, so 18-24 (not under 18) in the queue's
+    filter and on the review page, the year inclusion.reference_year gives."""
+    now = utcnow()
+    event.hacking_starts_at = datetime(now.year + 1, 1, 15, 4, 0, tzinfo=timezone.utc)
+    event.submissions_close_at = event.hacking_starts_at + timedelta(days=2)
+    event.pitching_starts_at = event.hacking_starts_at + timedelta(days=3)
+    event.results_at = event.hacking_starts_at + timedelta(days=4)
+    db.session.commit()
+    assert reference_year(event, now) == now.year + 1
+    application = make_application(event, make_user(name="Almost Eighteen", year_of_birth=now.year - 17))
+    sign_in(client, organiser)
+
+    def shown(query: str) -> bool:
+        return f'href="{detail(application)}"' in text(client.get(f"{QUEUE}?{query}"))
+
+    assert shown("age=18-24") and not shown("age=under_18")
+    page = text(client.get(detail(application)))
+    assert "18–24" in page and "Under 18" not in page
 
 
 @pytest.mark.parametrize("query", ["status=bogus", "status=draft", "kind=robot", "track=999999", "region=mars",

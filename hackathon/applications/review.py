@@ -152,6 +152,13 @@ def age_band_years(band: str, year: int, bands: list[stats.AgeBand] | None = Non
     return None
 
 
+def age_year(event: Event, now: datetime) -> int:
+    """The year ages are counted in: the event's, as the inclusion page counts them (not the current year)."""
+    from hackathon.applications.inclusion import reference_year
+
+    return reference_year(event, now)
+
+
 def age_band_of_birth(year_of_birth: int | None, year: int, bands: list[stats.AgeBand]) -> str:
     return stats.age_band_of(None if year_of_birth is None else year - year_of_birth, bands)
 
@@ -308,7 +315,7 @@ def _queue_conditions(event: Event, filters: QueueFilters, applicant, now: datet
     if filters.background:
         conditions.append(anyone(lambda person: person.background == filters.background))
     if filters.age_band:
-        years = age_band_years(filters.age_band, now.year, filters.age_bands)
+        years = age_band_years(filters.age_band, age_year(event, now), filters.age_bands)
         if years is None:
             conditions.append(anyone(lambda person: person.year_of_birth.is_(None)))
         else:
@@ -420,7 +427,7 @@ def review_details(event: Event, application: Application, viewer: User, *, loca
     """Everything the review page shows, in a fixed number of queries."""
     now = now or utcnow()
     people = people_by_application([application])[application.id]
-    bands = event_bands(event)
+    bands, year = event_bands(event), age_year(event, now)
     captain_id = application.team.captain_id if application.team is not None else None
     ratings = list(db.session.scalars(
         select(ApplicationRating).options(joinedload(ApplicationRating.reviewer))
@@ -435,7 +442,7 @@ def review_details(event: Event, application: Application, viewer: User, *, loca
     ))
     return ReviewDetails(
         application=application,
-        people=[_person(user, captain_id, now.year, bands) for user in people],
+        people=[_person(user, captain_id, year, bands) for user in people],
         answers=answer_rows(application, event_questions(event), locale, event.languages),
         ratings=ratings,
         my_rating=next((rating for rating in ratings if rating.reviewer_id == viewer.id), None),
