@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hackathon.applications import stats
-from hackathon.applications.disclosure import Count, column_suppression, disclose, exact
+from hackathon.applications.disclosure import Count, column_marks, column_suppression, disclose, exact
 
 STAGES = stats.STAGES
 
@@ -56,7 +56,9 @@ def test_a_small_cell_is_suppressed_and_so_is_the_next_smallest_of_its_column():
     disclosed = disclose(funnel_of(people))
     assert row(disclosed, "gender", "female").counts["applied"] == Count(12)
     assert row(disclosed, "gender", "male").counts["applied"] == Count(None, True)
-    assert row(disclosed, "gender", "unknown").counts["applied"] == Count(None, True)
+    # Hidden for the men's sake, it is 5 or more: never printed as "<5".
+    assert row(disclosed, "gender", "unknown").counts["applied"] == Count(None, True, complement=True)
+    assert row(disclosed, "gender", "unknown").counts["applied"].text(5) == "×"
     assert row(disclosed, "gender", "other").counts["applied"] == Count(0)
     assert disclosed.total("applied").people == Count(21)
     assert row(disclosed, "gender", "male").counts["applied"].text(5) == "<5"
@@ -72,6 +74,12 @@ def test_two_small_cells_need_no_third():
     shown = {r.value: r.counts["applied"] for r in disclosed.breakdowns["gender"]}
     assert shown == {"female": Count(12), "male": Count(None, True), "other": Count(None, True),
                      "undisclosed": Count(0), "unknown": Count(9)}
+
+
+def test_each_hidden_cell_says_why():
+    assert column_marks([12, 3, 6, 0], threshold=5, total_shown=True) == ["", "small", "complement", ""]
+    assert column_marks([12, 3, 2, 0], threshold=5, total_shown=True) == ["", "small", "small", ""]
+    assert column_marks([3, 0], threshold=5, total_shown=False) == ["small", ""]
 
 
 def test_ties_take_the_first_in_the_rows_order():

@@ -463,8 +463,11 @@ def test_publish_hides_small_groups_and_the_next_smallest():
     assert rows["non_it"].hidden and rows["non_it"].people is None and rows["non_it"].mean_z is None
     assert rows["non_it"].difference is None and not rows["non_it"].below
     assert rows["unknown"].hidden and rows["unknown"].projects is None
-    # Non-IT was markedly lower on the page; the report keeps no note that would name its numbers.
+    # Non-IT was markedly lower on the page; the report keeps no note that would name its numbers, but it
+    # still says so without them (withheld), and the count hidden for the other's sake is marked as such.
     assert [note.value for note in split.notes] == ["non_it"] and notes == []
+    assert [note.value for note in ss.withheld_notes(split, groups)] == ["non_it"]
+    assert rows["non_it"].complement and not rows["unknown"].complement
 
 
 def test_publish_keeps_a_note_on_a_group_shown_with_its_difference():
@@ -472,7 +475,7 @@ def test_publish_keeps_a_note_on_a_group_shown_with_its_difference():
     groups, notes = ss.publish(split, 5)
     rows = {group.value: group for group in groups["background"]}
     assert rows["non_it"].people == 6 and rows["non_it"].difference == pytest.approx(-1.0)
-    assert [note.value for note in notes] == ["non_it"]
+    assert [note.value for note in notes] == ["non_it"] and ss.withheld_notes(split, groups) == []
     # At a threshold of 7 the six are hidden, and with them (being the lone hidden one) the next smallest: IT.
     groups, notes = ss.publish(split, 7)
     assert [group.hidden for group in groups["background"]] == [True, True, False] and notes == []
@@ -491,6 +494,7 @@ def test_publish_hides_a_difference_against_a_small_rest():
     assert (it.value, it.hidden, it.people, it.mean_z, it.difference) == ("it", False, 20, -1.0, None)
     assert [group.hidden for group in groups["background"]] == [False, True, True]
     assert notes == [] and not it.below
+    assert [note.value for note in ss.withheld_notes(split, groups)] == ["it"]
 
 
 def _report(event, language="en", threshold=5):
@@ -521,10 +525,10 @@ def test_the_report_has_the_split_with_small_groups_suppressed(app, judged):
                                 "Difference from the rest"]
         gender = {row[2]: row for row in table.rows if row[2] in ("Female", "Male", "Not given")}
         # 63 women and 64 men in 33 scored teams; one person gave no gender: hidden, and the next smallest
-        # group of the dimension with it (the women).
+        # group of the dimension with it (the women), marked as hidden for the other's sake, not as "<5".
         assert gender["Male"][3] == "64" and gender["Male"][5] != "…"
         assert gender["Not given"][3] == "<5" and gender["Not given"][5] == "…"
-        assert gender["Female"][3] == "<5" and gender["Female"][5] == "…"
+        assert gender["Female"][3] == "×" and gender["Female"][5] == "…"
         assert table.rows[0][0] == "Screening"
         assert any("Groups of fewer than 5 people" in paragraph for paragraph in section.paragraphs)
         scores = [row for row in rows if row[0] == "scores"]

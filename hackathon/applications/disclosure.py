@@ -47,9 +47,13 @@ class Count:
 
     value: int | None
     suppressed: bool = False
+    # Suppressed by rule 2 only (it is `threshold` or more): shown as COMPLEMENT_MARK, never as "<threshold".
+    complement: bool = False
 
     def text(self, threshold: int) -> str:
-        return f"<{threshold}" if self.suppressed else str(self.value)
+        if not self.suppressed:
+            return str(self.value)
+        return COMPLEMENT_MARK if self.complement else f"<{threshold}"
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,11 @@ class Rate:
     suppressed: bool = False
 
 
+COMPLEMENT_MARK = "×"
 HIDDEN_COUNT = Count(None, True)
+HIDDEN_COMPLEMENT = Count(None, True, complement=True)
+# Why a cell is hidden (column_marks): not hidden, rule 1, rule 2.
+SHOWN, SMALL, COMPLEMENT = "", "small", "complement"
 HIDDEN_RATE = Rate(None, True)
 
 
@@ -126,19 +134,27 @@ def is_small(value: int | None, threshold: int) -> bool:
     return value is not None and 0 < value < threshold
 
 
-def column_suppression(cells: Sequence[int], *, threshold: int, total_shown: bool) -> list[bool]:
-    """Which cells of one (dimension, stage) column are suppressed: rule 1, then rule 2 when the column's
-    total is shown (the next smallest non-zero cell joins a lone suppressed one; the first in order on ties)."""
-    hidden = [is_small(value, threshold) for value in cells]
-    if total_shown and sum(hidden) == 1:
-        candidates = [(value, index) for index, value in enumerate(cells) if value > 0 and not hidden[index]]
+def column_marks(cells: Sequence[int], *, threshold: int, total_shown: bool) -> list[str]:
+    """Why each cell of one (dimension, stage) column is suppressed: SMALL by rule 1, then COMPLEMENT by rule 2
+    when the column's total is shown (the next smallest non-zero cell joins a lone suppressed one; the first in
+    order on ties); SHOWN for the others."""
+    marks = [SMALL if is_small(value, threshold) else SHOWN for value in cells]
+    if total_shown and marks.count(SMALL) == 1:
+        candidates = [(value, index) for index, value in enumerate(cells) if value > 0 and not marks[index]]
         if candidates:
-            hidden[min(candidates)[1]] = True
-    return hidden
+            marks[min(candidates)[1]] = COMPLEMENT
+    return marks
 
 
-def _count(value: int | None, hidden: bool) -> Count:
-    return HIDDEN_COUNT if hidden else Count(value)
+def column_suppression(cells: Sequence[int], *, threshold: int, total_shown: bool) -> list[bool]:
+    """Which cells of one (dimension, stage) column are suppressed (column_marks, for either reason)."""
+    return [bool(mark) for mark in column_marks(cells, threshold=threshold, total_shown=total_shown)]
+
+
+def _count(value: int | None, hidden: bool | str) -> Count:
+    if not hidden:
+        return Count(value)
+    return HIDDEN_COMPLEMENT if hidden == COMPLEMENT else HIDDEN_COUNT
 
 
 def _rate(value: int | None, *hidden: bool) -> Rate:
@@ -176,21 +192,22 @@ def disclose(funnel: Any, *, threshold: int = DEFAULT_THRESHOLD) -> Disclosed:
     first = stages[0]
     previous = {total.stage: total.previous for total in funnel.totals}
     for dimension, rows in funnel.breakdowns.items():
-        marks: dict[str, dict[str, bool]] = {row.value: {} for row in rows}
+        marks: dict[str, dict[str, str]] = {row.value: {} for row in rows}
         for stage in stages:
             cells = [row.counts.get(stage, 0) for row in rows]
-            for row, hidden in zip(rows, column_suppression(cells, threshold=threshold,
-                                                             total_shown=not total_hidden[stage])):
-                marks[row.value][stage] = hidden
-        hidden_cells[dimension] = marks
+            for row, mark in zip(rows, column_marks(cells, threshold=threshold,
+                                                     total_shown=not total_hidden[stage])):
+                marks[row.value][stage] = mark
+        hidden_cells[dimension] = {value: {stage: bool(mark) for stage, mark in by_stage.items()}
+                                   for value, by_stage in marks.items()}
         disclosed_rows = []
         for row in rows:
             mark = marks[row.value]
             disclosed_rows.append(DisclosedRow(
                 value=row.value,
                 counts={stage: _count(row.counts.get(stage, 0), mark[stage]) for stage in stages},
-                share=_rate(row.share, mark[first], total_hidden[first]),
-                rates={stage: _rate(rate, mark.get(stage, False), mark.get(previous.get(stage) or "", False))
+                share=_rate(row.share, bool(mark[first]), total_hidden[first]),
+                rates={stage: _rate(rate, bool(mark.get(stage)), bool(mark.get(previous.get(stage) or "")))
                        for stage, rate in row.rates.items()},
             ))
         breakdowns[dimension] = disclosed_rows

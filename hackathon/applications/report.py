@@ -193,9 +193,10 @@ def _cell(count: disclosure.Count, rate: disclosure.Rate, threshold: int) -> str
 def suppression_rule(threshold: int) -> str:
     return _("To protect the people counted, a number of people from 1 to %(last)d is shown as “<%(threshold)d”. "
              "Where such a number could be worked out by subtracting the others from a total, the next smallest "
-             "number of the same column is hidden too. A percentage computed from a hidden number is shown as "
-             "“…”; teams and applications are shown except where the number of people is hidden. A 0 is shown. "
-             "The report holds no names and no email addresses.", last=threshold - 1, threshold=threshold)
+             "number of the same column is hidden too and shown as “%(mark)s” (it is %(threshold)d or more). A "
+             "percentage computed from a hidden number is shown as “…”; teams and applications are shown except "
+             "where the number of people is hidden. A 0 is shown. The report holds no names and no email "
+             "addresses.", last=threshold - 1, threshold=threshold, mark=disclosure.COMPLEMENT_MARK)
 
 
 def note_text(note: disclosure.DisclosedNote, threshold: int) -> str:

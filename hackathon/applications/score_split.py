@@ -29,7 +29,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from hackathon.applications.disclosure import column_suppression  # pure as well: the report's rule for counts
+from hackathon.applications.disclosure import COMPLEMENT, column_marks  # pure as well: the report's rule for counts
 
 UNKNOWN = "unknown"  # the same key as stats.UNKNOWN ("Not given")
 MARKEDLY_LOWER = 0.5
@@ -215,6 +215,7 @@ class PublishedGroup:
     hidden: bool
     below: bool
     small: bool
+    complement: bool = False  # hidden only so that a smaller group cannot be worked out (it is not small)
 
 
 def publish(split: ScoreSplit, threshold: int) -> tuple[dict[str, list[PublishedGroup]], list[ScoreNote]]:
@@ -228,19 +229,25 @@ def publish(split: ScoreSplit, threshold: int) -> tuple[dict[str, list[Published
     keep: set[tuple[str, str]] = set()
     for dimension in split.dimensions:
         groups = split.groups[dimension]
-        hidden = column_suppression([group.people for group in groups], threshold=threshold,
-                                    total_shown=total_shown)
+        marks = column_marks([group.people for group in groups], threshold=threshold, total_shown=total_shown)
         rows = []
-        for group, secret in zip(groups, hidden):
-            secret = secret or not total_shown and group.people > 0
+        for group, mark in zip(groups, marks):
+            secret = bool(mark) or not total_shown and group.people > 0
             rest_small = 0 < group.rest_people < threshold
             difference = None if secret or rest_small else group.difference
             rows.append(PublishedGroup(
                 value=group.value, people=None if secret else group.people,
                 projects=None if secret else group.projects, mean_z=None if secret else group.mean_z,
                 difference=difference, hidden=secret, below=group.below and difference is not None,
-                small=group.small))
+                small=group.small, complement=mark == COMPLEMENT))
             if group.below and difference is not None:
                 keep.add((dimension, group.value))
         published[dimension] = rows
     return published, [note for note in split.notes if (note.dimension, note.value) in keep]
+
+
+def withheld_notes(split: ScoreSplit, published: dict[str, list[PublishedGroup]]) -> list[ScoreNote]:
+    """The notes `publish` leaves out (the group's numbers or its difference are hidden): the report still says
+    that such a group is markedly below, without its numbers, so that it never claims no group is."""
+    shown = {(dimension, group.value) for dimension, groups in published.items() for group in groups if group.below}
+    return [note for note in split.notes if (note.dimension, note.value) not in shown]

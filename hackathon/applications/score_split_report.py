@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from hackathon.applications import score_split
+from hackathon.applications.disclosure import COMPLEMENT_MARK
 from hackathon.applications.inclusion import DIMENSION_LABELS, value_label
 from hackathon.applications.report import ReportContext, Section, Table, report_section
 from hackathon.applications.score_split_service import (CALIBRATED_EXPLANATION, WEIGHTING_EXPLANATION,
@@ -28,8 +29,10 @@ def scored_rounds(context: ReportContext) -> list[RoundSplit]:
     return [result for result in results if result.problem is None and result.split.projects]
 
 
-def _count(value: int | None, threshold: int) -> str:
-    return f"<{threshold}" if value is None else str(value)
+def _count(value: int | None, threshold: int, complement: bool = False) -> str:
+    if value is not None:
+        return str(value)
+    return COMPLEMENT_MARK if complement else f"<{threshold}"
 
 
 @report_section
@@ -58,7 +61,8 @@ def score_split_section(context: ReportContext) -> Section | None:
                 difference = ("…" if group.hidden or (group.difference is None and group.mean_z is not None)
                               else signed_points(split.display_difference(group.difference)))
                 rows.append([name if first_of_round else "", dimension_name if first_of_dimension else "", label,
-                             _count(group.people, t), _count(group.projects, t) if not group.hidden else "…",
+                             _count(group.people, t, group.complement),
+                             _count(group.projects, t) if not group.hidden else "…",
                              mean, difference])
                 first_of_round = first_of_dimension = False
                 shown_mean = split.display(group.mean_z)
@@ -74,6 +78,16 @@ def score_split_section(context: ReportContext) -> Section | None:
                               mean="…" if shown_mean is None else f"{shown_mean:.1f}",
                               difference="…" if shown_difference is None else f"{shown_difference:+.1f}"),
                 })
+        for note in score_split.withheld_notes(split, groups):
+            text = f"{name}: " + _(
+                "%(dimension)s, %(group)s: the mean calibrated score is markedly below the rest's; its numbers are "
+                "not published (too few people, or hidden so that a smaller group cannot be worked out).",
+                dimension=DIMENSION_LABELS[note.dimension], group=value_label(note.dimension, note.value))
+            bullets.append(text)
+            csv_rows.append({"section": "scores_note", "dimension": note.dimension,
+                             "dimension_name": str(DIMENSION_LABELS[note.dimension]), "group": note.value,
+                             "group_name": value_label(note.dimension, note.value), "people": "",
+                             "people_suppressed": "yes", "teams": "", "teams_suppressed": "yes", "text": text})
         for note in notes:
             text = f"{name}: {note_text(note, split)}"
             if note.small:
@@ -93,8 +107,8 @@ def score_split_section(context: ReportContext) -> Section | None:
           "its own. Projects without a submitted sheet are left out."),
         _("Groups of fewer than %(threshold)d people are shown as “<%(threshold)d” without their mean (“…”); "
           "where one such group could be worked out from the others, the next smallest group of the same "
-          "dimension is hidden too. A difference is not shown when everyone else is fewer than %(threshold)d "
-          "people.", threshold=t),
+          "dimension is hidden too and shown as “%(mark)s”. A difference is not shown when everyone else is "
+          "fewer than %(threshold)d people.", threshold=t, mark=COMPLEMENT_MARK),
     ]
     if raw_rounds:
         paragraphs.append(_("%(rounds)s: ranked by the raw mean of the weighted totals; the means here use the "
