@@ -373,13 +373,14 @@ def test_no_counted_message_is_left_outside_ngettext():
                 # after "fewer than" (ru takes the genitive plural there for every number, ky no plural)
                 "To protect the people counted, a number of people from 1 to %(last)d is shown as “<%(threshold)d”. "
                 "Where such a number could be worked out by subtracting the others from a total, the next smallest "
-                "number of the same column is hidden too. A percentage computed from a hidden number is shown as "
-                "“…”; teams and applications are shown except where the number of people is hidden. A 0 is shown. "
-                "The report holds no names and no email addresses.",
+                "number of the same column is hidden too and shown as “%(mark)s” (it is %(threshold)d or more). A "
+                "percentage computed from a hidden number is shown as “…”; teams and applications are shown except "
+                "where the number of people is hidden. A 0 is shown. The report holds no names and no email "
+                "addresses.",
                 "Groups of fewer than %(threshold)d people are shown as “<%(threshold)d” without their mean (“…”); "
                 "where one such group could be worked out from the others, the next smallest group of the same "
-                "dimension is hidden too. A difference is not shown when everyone else is fewer than %(threshold)d "
-                "people.",
+                "dimension is hidden too and shown as “%(mark)s”. A difference is not shown when everyone else is "
+                "fewer than %(threshold)d people.",
                 "A note is marked with a caution when the group or the rest has fewer than %(people)d people or "
                 "%(projects)d projects."}
     found = []
