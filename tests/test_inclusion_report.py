@@ -260,6 +260,28 @@ def test_the_last_row_of_a_table_is_never_alone_on_its_page(app, rows):
     assert sorted(int(run.text.split()[1]) for run in runs if run.text.startswith("Row ")) == list(range(rows))
 
 
+def test_a_table_flowing_onto_a_new_page_says_again_what_its_rows_belong_to(app):
+    """The round and dimension columns are filled where they change; the first row of a new page repeats them."""
+    from hackathon.applications.report import Table
+    from hackathon.applications.report_pdf import MARGIN, _table
+    from hackathon.results.pdf import _document
+
+    pdf = _document("Rows", orientation="landscape")
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(auto=True, margin=MARGIN + 3)
+    pdf.add_page()
+    rows = [["Screening" if n == 0 else "", "Country" if n == 0 else "", f"Group {n}", str(n)] for n in range(70)]
+    _table(pdf, Table(header=["Round", "Dimension", "Group", "People"], rows=rows, widths=[40, 40, 60, 20],
+                      align=["L", "L", "L", "R"], repeat_columns=2))
+    runs = text_runs(bytes(pdf.output()))
+    pages = sorted({run.page for run in runs})
+    assert len(pages) >= 2
+    for page in pages:
+        texts = [run.text.strip() for run in runs if run.page == page]
+        assert "Screening" in texts and "Country" in texts, (page, texts[:8])
+    assert sum(run.text.strip() == "Screening" for run in runs) == len(pages)
+
+
 def test_the_demo_report_size(app):
     """The size of the demo's 2021 report (reported in the closing note): a few dozen kilobytes."""
     from hackathon.demo import load_demo

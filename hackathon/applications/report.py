@@ -98,6 +98,9 @@ class Table:
     widths: list[float]
     align: list[str]
     caption: str = ""
+    # The first columns are filled only where their value changes (a round, a dimension); a page the table flows
+    # onto repeats them on its first row.
+    repeat_columns: int = 0
 
 
 @dataclass

@@ -15,6 +15,7 @@ PROSE_WIDTH = 200      # mm: paragraphs stop short of the full landscape width, 
 HEADING_ROOM = 32      # mm: a heading needs this much below it on the page, else it starts the next page
 INTRO_ROOM = 25        # mm more for a section of paragraphs only (the next section's heading and first rows)
 BULLET_INDENT = 5      # mm
+TABLE_START_ROOM = 28  # mm: a table's header and first two rows, kept with the heading and paragraphs before it
 
 
 def report_pdf(document) -> bytes:
@@ -40,9 +41,16 @@ def report_pdf(document) -> bytes:
 
 def _section(pdf, section) -> None:
     pdf.ln(5)
-    # A section of paragraphs only introduces the next one: it needs room for that one's start too.
+    # A section of paragraphs only introduces the next one: it needs room for that one's start too. A section
+    # with a table keeps its heading and paragraphs with the table's first rows.
     alone = section.table is None and not section.bullets and not section.after
-    if pdf.will_page_break(HEADING_ROOM + (INTRO_ROOM if alone else 0)):
+    room = HEADING_ROOM + (INTRO_ROOM if alone else 0)
+    if section.table is not None and section.table.rows:
+        pdf.set_font(FONT, "", 10)
+        intro = sum(_block(pdf, paragraph, 5, width=min(PROSE_WIDTH, pdf.epw), dry_run=True) + 1
+                    for paragraph in section.paragraphs)
+        room = max(room, min(10 + intro + TABLE_START_ROOM, pdf.eph * 0.8))
+    if pdf.will_page_break(room):
         pdf.add_page()
     pdf.set_font(FONT, "B", 13)
     pdf.set_text_color(*ACCENT)
@@ -129,6 +137,9 @@ def _table(pdf, table) -> None:
     pdf.set_draw_color(*RULE)
     pdf.set_line_width(0.2)
     first_on_page = 0
+    # The first columns name what the rows below them belong to (a round, a dimension) only where it changes:
+    # a page that starts part-way through says it again.
+    above = [""] * table.repeat_columns
     for index, (row, height) in enumerate(zip(rows, heights)):
         bottom = pdf.get_y() + height
         # The last row never goes over alone: the one before it goes with it (if this page keeps a row).
@@ -138,6 +149,14 @@ def _table(pdf, table) -> None:
             pdf.add_page()
             draw_header()
             first_on_page = index
+            cells = list(table.rows[index])
+            if any(not cells[column] and above[column] for column in range(table.repeat_columns)):
+                for column in range(table.repeat_columns):
+                    cells[column] = cells[column] or above[column]
+                row = [_lines(pdf, text, width) for width, text in zip(inner, cells)]
+                height = max(len(lines) for lines in row) * LINE + 2 * PADDING
+        for column in range(table.repeat_columns):
+            above[column] = table.rows[index][column] or above[column]
         top = pdf.get_y()
         _cells(pdf, row, widths, table.align, top, LINE)
         pdf.line(pdf.l_margin, top + height, right, top + height)

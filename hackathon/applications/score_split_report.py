@@ -115,7 +115,8 @@ def score_split_section(context: ReportContext) -> Section | None:
                             "calibrated score all the same.", rounds=", ".join(raw_rounds)))
     table = Table(header=[_("Round"), _("Dimension"), _("Group"), _("People"), _("Projects"), _("Mean score"),
                           _("Difference from the rest")],
-                  rows=rows, widths=[40, 40, 62, 22, 22, 26, 34], align=["L", "L", "L", "R", "R", "R", "R"])
+                  rows=rows, widths=[40, 40, 62, 22, 22, 26, 34], align=["L", "L", "L", "R", "R", "R", "R"],
+                  repeat_columns=2)
     return Section(key="scores", title=_("Juror scores by group"), paragraphs=paragraphs, table=table,
                    bullets=bullets or [_("No group's mean is markedly below the rest's in any round.")],
                    csv_rows=csv_rows)
