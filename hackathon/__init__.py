@@ -66,6 +66,9 @@ def create_app(config: type[config_module.Config] | str | None = None, **overrid
 
     register_error_handlers(app)
     register_outbox(app)
+    from hackathon.webhooks.services import register_webhooks
+
+    register_webhooks(app)
     register_commands(app)
     return app
 
@@ -168,6 +171,8 @@ def register_blueprints(app: Flask) -> None:
     from hackathon.results import bp as results_bp
     from hackathon.results import views as _results_views  # noqa: F401
     from hackathon.api import results as _api_results  # noqa: F401
+    from hackathon.webhooks import bp as webhooks_bp
+    from hackathon.webhooks import views as _webhooks_views  # noqa: F401
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
@@ -177,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(submissions_bp)
     app.register_blueprint(judging_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(api_bp)
 
 

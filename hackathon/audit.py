@@ -181,6 +181,12 @@ ACTION_LABELS = {
     "track.create": _l("Added a track"),
     "track.delete": _l("Deleted a track"),
     "track.update": _l("Changed a track"),
+    "webhook.create": _l("Added a webhook endpoint"),
+    "webhook.delete": _l("Removed a webhook endpoint"),
+    "webhook.resend": _l("Sent a webhook delivery again"),
+    "webhook.reveal_secret": _l("Revealed a webhook secret"),
+    "webhook.rotate_secret": _l("Made a new webhook secret"),
+    "webhook.update": _l("Changed a webhook endpoint"),
 }
 
 FIELD_LABELS = {

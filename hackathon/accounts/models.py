@@ -89,6 +89,8 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # First characters of the secret, shown in the list so people can tell tokens apart.
     prefix: Mapped[str] = mapped_column(String(12))
+    # "read" (GET only) or "write" (also the import and bulk decisions); tokens made before scopes read only.
+    scope: Mapped[str] = mapped_column(String(8), default="read", server_default="read")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

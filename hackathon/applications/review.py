@@ -50,6 +50,7 @@ from hackathon.permissions import (can_confirm_participation, can_decide_applica
                                    forget_roles)
 from hackathon.teams.models import Team, TeamMember
 from hackathon.templating import local_datetime
+from hackathon.webhooks.services import queue_event
 
 S = ApplicationStatus
 PER_PAGE = 50
@@ -709,6 +710,7 @@ def decide_applications(actor: User, event: Event, application_ids: Iterable[int
         mailer.send(target.value, application, people[application.id], reason=reason,
                     confirm_by=application.confirm_by,
                     full_capacity=limit if counts_for_capacity and taken >= limit else None)
+        queue_event(event, "application.decided", {"application_id": application.id, "status": target.value})
         outcome.changed.append(application)
     db.session.commit()
     return outcome

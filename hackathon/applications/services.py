@@ -34,6 +34,7 @@ from hackathon.mail import queue_mail
 from hackathon.permissions import (can_edit_application, can_manage_event, can_withdraw_application, forget_roles,
                                    is_applicant, is_application_editor)
 from hackathon.teams.models import Team, TeamInvitation, TeamInvitationKind, TeamInvitationStatus, TeamMember
+from hackathon.webhooks.services import queue_event
 
 LABEL_MAX = 500
 HELP_MAX = 2000
@@ -603,6 +604,7 @@ def submit_application(actor: User, application: Application, *, answers: Mappin
         return False
     db.session.refresh(application)
     _queue_receipts(application, questions, people)
+    queue_event(event, "application.submitted", {"application_id": application.id, "kind": application.kind.value})
     db.session.commit()
     return True
 

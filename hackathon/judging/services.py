@@ -33,6 +33,7 @@ from hackathon.judging.models import (ConflictSource, JudgingCriterion, JudgingR
 from hackathon.permissions import can_manage_event
 from hackathon.submissions.models import Submission, SubmissionStatus
 from hackathon.teams.models import Team, TeamMember
+from hackathon.webhooks.services import queue_event
 
 MAX_CRITERIA = 12
 COMMENT_MAX = 5000
@@ -592,6 +593,8 @@ def save_sheet(juror: User, event: Event, judging_round: JudgingRound, submissio
     if before != after:
         record_audit(actor=juror, action="judging.sheet_submitted" if submit else "judging.sheet_saved",
                      event_id=event.id, target=sheet, before=before, after=after)
+        if submit:
+            queue_event(event, "sheet.submitted", {"round_id": judging_round.id, "submission_id": submission.id})
     db.session.commit()
     return sheet
 
@@ -963,6 +966,8 @@ def publish_shortlist(actor: User, event: Event, judging_round: JudgingRound, no
     judging_round.shortlist_published_at = now
     record_audit(actor=actor, action="judging.shortlist_published", event_id=event.id, target=judging_round,
                  after={"projects": [e.submission_id for e in entries]})
+    queue_event(event, "shortlist.published",
+                {"round_id": judging_round.id, "submission_ids": [e.submission_id for e in entries]})
     db.session.commit()
     return len(members)
 

@@ -27,6 +27,7 @@ from hackathon.results.models import Award, AwardWinner, ResultSettings
 from hackathon.submissions.models import Submission, SubmissionSettings
 from hackathon.teams.models import TeamMember
 from hackathon.templating import plain_number
+from hackathon.webhooks.services import queue_event
 
 AWARD_KINDS = ("place", "track", "special")
 MAX_AWARDS = 30
@@ -404,6 +405,7 @@ def publish(actor: User | None, event: Event, now: datetime, *, at: datetime | N
                  after={"version": snapshot["version"], "method": snapshot["method"], "weights": snapshot["weights"],
                         "winners": {a["id"]: [w["project_id"] for w in a["winners"]] for a in snapshot["awards"]},
                         "confirmed_problems": problems})
+    queue_event(event, "results.published", {"version": snapshot["version"]})
     db.session.commit()
     return PublishReport(mails=mails, version=snapshot["version"])
 

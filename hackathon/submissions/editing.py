@@ -26,6 +26,7 @@ from hackathon.submissions.models import (Attachment, AttachmentKind, Submission
                                           SubmissionVersion)
 from hackathon.teams.models import Team, TeamMember
 from hackathon.text import clean_line
+from hackathon.webhooks.services import queue_event
 
 EDITABLE_FIELDS = ("title", "tagline", "description", "track_id", "challenge_id", "repository_url", "demo_url",
                    "video_url", "technologies", "credited_user_ids", "show_in_gallery")
@@ -146,6 +147,7 @@ def submit_submission(actor: User, event: Event, team: Team, *, expected_version
     late = event.submissions_close_at is not None and now > event.submissions_close_at
     record_audit(actor=actor, action="submission.submitted", event_id=event.id, target=submission,
                  after={"team_id": team.id, "late": late})
+    queue_event(event, "submission.submitted", {"submission_id": submission.id, "team_id": team.id, "late": late})
     db.session.commit()
     return submission
 

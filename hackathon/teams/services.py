@@ -34,6 +34,7 @@ from hackathon.mail import queue_mail
 from hackathon.permissions import (can_change_team_membership, can_form_teams, can_lead_team, can_manage_event,
                                    can_view_team_board, forget_roles, forget_team_standing)
 from hackathon.teams.formation import Candidate, Suggestion, suggest_teams
+from hackathon.webhooks.services import queue_event
 from hackathon.text import clean_line
 from hackathon.teams.models import (TEAM_NAME_MAX, Team, TeamInvitation, TeamInvitationKind, TeamInvitationStatus,
                                     TeamMember, team_name_key)
@@ -316,6 +317,7 @@ def create_team(actor: User, event: Event, *, name: str, track_id: int | None, i
     _close_pending_of(event, actor.id, now)
     record_audit(actor=actor, action="team.create", event_id=event.id, target=team,
                  after={"name": name, "track_id": track_id, "looking_for_members": team.looking_for_members})
+    queue_event(event, "team.formed", {"team_id": team.id, "name": name, "formed_by_organisers": False})
     db.session.commit()
     forget_team_standing()
     return team
@@ -1029,6 +1031,7 @@ def apply_formation(actor: User, event: Event, proposal: list[ProposedTeam], *,
             record_audit(actor=actor, action="team.form", event_id=event.id, target=team,
                          after={"name": name, "user_ids": list(proposed.user_ids), "application_id": application.id,
                                 "status": S.accepted})
+            queue_event(event, "team.formed", {"team_id": team.id, "name": name, "formed_by_organisers": True})
             created.append(team)
         _merge_individual_application(event, seen, now, statuses=FORMABLE)
         _close_pending_of(event, seen, now)
