@@ -16,4 +16,6 @@ from hackathon.submissions.models import (Attachment, DeadlineExemption, StoredB
 from hackathon.judging.models import (JudgingCriterion, JudgingRound, JurorAssignment, JurorConflict,  # noqa: F401
                                       PitchSchedule, PitchSlot, ScoreSheet, ShortlistEntry)
 from hackathon.results.models import Award, AwardWinner, Certificate, ResultSettings  # noqa: F401,E402
+from hackathon.privacy.models import (ConsentRecord, ConsentVersion, DataRequest, ErasedAccount,  # noqa: F401,E402
+                                      PrivacySettings)
 from hackathon.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: F401,E402

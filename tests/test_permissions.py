@@ -324,7 +324,7 @@ def test_route_walk(app, client, world, case, role):
 # missing from every table still fails this test.
 DOMAIN_TABLES = ("test_applying", "test_teams", "test_review", "test_challenges", "test_help_requests", "test_progress",
                  "test_mentor_assignment", "test_submission_editing", "test_submission_files", "test_submissions_organiser",
-                 "test_judging", "test_results", "test_pitch_day")
+                 "test_judging", "test_results", "test_pitch_day", "test_privacy")
 DOMAIN_TABLES += ("test_webhooks",)
 # Routes walked per visitor by dedicated tests rather than a table.
 WALKED_BY_TESTS = {
