@@ -87,6 +87,7 @@ def changed_fields(obj: Any, values: dict[str, Any]) -> tuple[dict[str, Any], di
 # the event's timezone, ids as names). Names are read for the whole page at once: one query per kind of thing.
 
 ACTION_LABELS = {
+    "account.erase": _l("Deleted their account (personal data erased)"),
     "application.answers_update": _l("Changed the answers of an application"),
     "application.confirm": _l("Confirmed participation"),
     "application.decide": _l("Decided on an application"),
@@ -146,6 +147,8 @@ ACTION_LABELS = {
     "mentoring.milestone_deleted": _l("Deleted a milestone"),
     "mentoring.milestone_updated": _l("Changed a milestone"),
     "mentoring.settings_updated": _l("Changed the mentoring settings"),
+    "privacy.purge": _l("Anonymised the profile data kept past the retention period"),
+    "privacy_settings.update": _l("Changed the retention period of personal data"),
     "results.award_created": _l("Added an award"),
     "results.award_decided": _l("Decided the winner of an award"),
     "results.award_deleted": _l("Deleted an award"),

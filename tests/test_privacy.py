@@ -10,6 +10,10 @@ ROUTES = [
     # A person's own data: no URL names a person, so everyone signed in gets their own.
     ("GET", "/account/data.json", None, statuses(200)),
     ("GET", "/account/data.zip", None, statuses(200)),
+    # The erasure page is anyone's own; the organiser (only organiser of "hack") and the admin (only admin) are
+    # told what to hand over first. A POST without the password erases nothing (the form is shown again).
+    ("GET", "/account/delete", None, statuses(200)),
+    ("POST", "/account/delete", lambda ids: {"password": "wrong password", "understood": "y"}, statuses(200)),
 ]
 
 

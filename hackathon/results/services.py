@@ -458,6 +458,7 @@ def publish_due(now: datetime) -> list[str]:
 
 
 REVOKED = "revoked"  # the kind of a certificate whose holder no longer qualifies (its code says so when checked)
+WITHDRAWN = "withdrawn"  # its holder erased their account (privacy.services): kept so the code still answers
 
 
 @dataclass
@@ -514,6 +515,8 @@ def issue_certificates(event: Event, now: datetime, actor: User | None = None) -
         values = {"kind": kind, "awards": won.get(project_id, []), "team_name": team_name[:120],
                   "project_title": (title or "")[:200]}
         certificate = existing.get(user_id)
+        if certificate is not None and certificate.kind == WITHDRAWN:
+            continue  # the holder erased their account: it stays withdrawn
         if certificate is None:
             db.session.add(Certificate(event_id=event.id, user_id=user_id, code=secrets.token_urlsafe(18)[:24],
                                        issued_at=now, **values))
@@ -526,7 +529,8 @@ def issue_certificates(event: Event, now: datetime, actor: User | None = None) -
                 report.updated += 1
             for key, value in values.items():
                 setattr(certificate, key, value)
-    revoked = [c for user_id, c in sorted(existing.items()) if user_id not in holders and c.kind != REVOKED]
+    revoked = [c for user_id, c in sorted(existing.items())
+               if user_id not in holders and c.kind not in (REVOKED, WITHDRAWN)]
     for certificate in revoked:
         certificate.kind = REVOKED
     report.revoked = len(revoked)
@@ -542,7 +546,8 @@ def certificate_of(event: Event, user: User):
     from hackathon.results.models import Certificate
 
     return db.session.scalar(select(Certificate).where(Certificate.event_id == event.id,
-                                                       Certificate.user_id == user.id, Certificate.kind != REVOKED))
+                                                       Certificate.user_id == user.id,
+                                                       Certificate.kind.not_in((REVOKED, WITHDRAWN))))
 
 
 def certificate_by_code(code: str):

@@ -360,6 +360,8 @@ def verify_certificate(code: str):
     certificate = services.certificate_by_code(code)
     if certificate is None or services.published(certificate.event) is None:
         abort(404)
+    if certificate.kind == services.WITHDRAWN:
+        return render_template("results/certificate.html", certificate=certificate, withdrawn=True), 410
     if certificate.kind == services.REVOKED:
         return render_template("results/certificate.html", certificate=certificate, revoked=True), 410
     title, lines = _certificate_lines(certificate)
