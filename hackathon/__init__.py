@@ -171,6 +171,9 @@ def register_blueprints(app: Flask) -> None:
     from hackathon.results import bp as results_bp
     from hackathon.results import views as _results_views  # noqa: F401
     from hackathon.api import results as _api_results  # noqa: F401
+    from hackathon.announcements import bp as announcements_bp
+    from hackathon.announcements import views as _announcements_views  # noqa: F401
+    from hackathon.api import announcements as _api_announcements  # noqa: F401
     from hackathon.privacy import bp as privacy_bp
     from hackathon.privacy import views as _privacy_views  # noqa: F401
     from hackathon.webhooks import bp as webhooks_bp
@@ -184,6 +187,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(submissions_bp)
     app.register_blueprint(judging_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(announcements_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(api_bp)

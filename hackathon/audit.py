@@ -88,6 +88,13 @@ def changed_fields(obj: Any, values: dict[str, Any]) -> tuple[dict[str, Any], di
 
 ACTION_LABELS = {
     "account.erase": _l("Deleted their account (personal data erased)"),
+    "announcement.correct": _l("Corrected a sent announcement"),
+    "announcement.create": _l("Wrote an announcement"),
+    "announcement.delete": _l("Deleted an announcement"),
+    "announcement.schedule": _l("Scheduled an announcement"),
+    "announcement.send": _l("Sent an announcement"),
+    "announcement.unschedule": _l("Took an announcement off the schedule"),
+    "announcement.update": _l("Changed an announcement"),
     "application.answers_update": _l("Changed the answers of an application"),
     "application.confirm": _l("Confirmed participation"),
     "application.decide": _l("Decided on an application"),

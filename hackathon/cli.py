@@ -102,6 +102,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(judging_cli)
     app.cli.add_command(results_cli)
     app.cli.add_command(events_cli)
+    from hackathon.announcements.cli import announcements_cli
+
+    app.cli.add_command(announcements_cli)
     from hackathon.webhooks.cli import webhooks_cli
 
     app.cli.add_command(webhooks_cli)

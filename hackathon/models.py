@@ -18,4 +18,6 @@ from hackathon.judging.models import (JudgingCriterion, JudgingRound, JurorAssig
 from hackathon.results.models import Award, AwardWinner, Certificate, ResultSettings  # noqa: F401,E402
 from hackathon.privacy.models import (ConsentRecord, ConsentVersion, DataRequest, ErasedAccount,  # noqa: F401,E402
                                       PrivacySettings)
+from hackathon.announcements.models import (Announcement, AnnouncementDelivery,  # noqa: F401,E402
+                                            AnnouncementPreference)
 from hackathon.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: F401,E402
