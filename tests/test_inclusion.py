@@ -484,11 +484,12 @@ def test_who_may_change_the_settings(client, login, visitor, civic, kind):
 
 
 def test_the_review_queue_filters_by_the_events_bands(client, login, organiser, make_user, civic):
-    from hackathon.applications.inclusion import save_inclusion_settings
+    from hackathon.applications.inclusion import reference_year, save_inclusion_settings
 
     save_inclusion_settings(organiser, civic, age_bands="16-29, 30+", suppression_threshold=5, report_shared=False)
-    young = make_user(name="Young Applicant", year_of_birth=utcnow().year - 20)
-    older = make_user(name="Older Applicant", year_of_birth=utcnow().year - 40)
+    year = reference_year(civic, utcnow())  # ages are counted in the event's year
+    young = make_user(name="Young Applicant", year_of_birth=year - 20)
+    older = make_user(name="Older Applicant", year_of_birth=year - 40)
     for user in (young, older):
         add_individual(civic, user, ApplicationStatus.submitted)
     login(client, organiser)
@@ -521,3 +522,11 @@ def test_acceptance_is_remembered_through_a_withdrawal(client, login, organiser,
     decide(organiser, civic, [application], "reject")  # the place taken back: no longer accepted
     assert application.accepted_at is None
     assert load_funnel(civic).total("accepted").people == 0
+
+
+def test_a_rate_that_rounds_to_0_or_100_says_it_is_not():
+    from hackathon.applications.inclusion import percent_text
+
+    assert percent_text(0, 1, 212) == "<1%" and percent_text(0, 0, 212) == "0%"
+    assert percent_text(100, 199, 200) == ">99%" and percent_text(100, 200, 200) == "100%"
+    assert percent_text(50, 1, 2) == "50%" and percent_text(None) == "–" and percent_text(7) == "7%"

@@ -256,8 +256,17 @@ def value_label(dimension: str, value: str) -> str:
     return str(labels.get(value, value))
 
 
-def percent_text(value: int | None) -> str:
-    return "–" if value is None else f"{value}%"
+def percent_text(value: int | None, part: int | None = None, whole: int | None = None) -> str:
+    """A whole percentage as text; with the `part` and `whole` it was computed from, a rate that rounds to 0 or
+    100 without being exactly that reads "<1%" or ">99%" (one person of 212 is not 0%)."""
+    if value is None:
+        return "–"
+    if part is not None and whole:
+        if value == 0 and part > 0:
+            return "<1%"
+        if value == 100 and part < whole:
+            return ">99%"
+    return f"{value}%"
 
 
 def note_text(note: stats.DisparityNote) -> str:
@@ -366,7 +375,10 @@ def build_dashboard(result: stats.Funnel) -> Dashboard:
         title = str(DIMENSION_LABELS[dimension])
         lines = []
         for row in rows:
-            cells = [Cell(row.counts[stage], percent_text(row.share if index == 0 else row.rates.get(stage)))
+            cells = [Cell(row.counts[stage],
+                          percent_text(row.share, row.counts[stage], result.total(stage).people) if index == 0
+                          else percent_text(row.rates.get(stage), row.counts[stage],
+                                            row.counts[result.total(stage).previous or stage]))
                      for index, stage in enumerate(in_use)]
             lines.append(BreakdownLine(value=row.value, label=value_label(dimension, row.value), cells=cells))
         chart = charts.bar_chart(
