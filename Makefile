@@ -6,6 +6,8 @@ FLASK := HACKATHON_ENV=development $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
+PORT ?= 5000
+
 .PHONY: run test translations extract-messages migrate demo clean
 
 $(PY):
@@ -23,11 +25,11 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 translations: $(STAMP)
 	$(VENV)/bin/pybabel compile --statistics -d hackathon/translations
 
-## Run the app with the demo event on http://127.0.0.1:5000
+## Run the app with the demo events on http://127.0.0.1:$(PORT) (make run PORT=5001 for another port)
 run: $(STAMP) translations
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Run the whole suite (on PostgreSQL too when TEST_DATABASE_URL is set)
 test: $(DEV_STAMP) translations
