@@ -510,3 +510,18 @@ def test_the_walk_covers_every_visitor():
     for _method, _path, _data, expected in ROUTES:
         assert set(expected) == set(VISITORS)
         assert expected["anonymous"] in (LOGIN, 404)
+
+
+def test_sending_an_announcement_queues_an_event(hook, make_user, grant):
+    from hackathon.announcements import services as announcements
+    from hackathon.events.models import Role
+
+    organiser, mentor = make_user(), make_user()
+    grant(organiser, hook.event, Role.organiser)
+    grant(mentor, hook.event, Role.mentor)
+    announcement = announcements.create_announcement(
+        organiser, hook.event, announcements.AnnouncementInput(title={"en": "Kickoff"}, body={"en": "At 10."}))
+    sent = announcements.send_announcement(organiser, announcement)
+    delivery, = deliveries()
+    assert delivery.kind == "announcement.sent"
+    assert json.loads(delivery.body)["data"] == {"announcement_id": announcement.id, "recipients": sent.people}

@@ -34,6 +34,7 @@ from hackathon.mentoring.models import CheckIn
 from hackathon.permissions import can_manage_event
 from hackathon.submissions.models import Submission, SubmissionStatus
 from hackathon.teams.models import Team, TeamMember
+from hackathon.webhooks.services import queue_event
 
 log = logging.getLogger(__name__)
 
@@ -355,6 +356,7 @@ def send_announcement(actor: User | None, announcement: Announcement, *, now: da
     record_audit(actor=actor, action="announcement.send", event_id=event.id, target=announcement,
                  after={"status": AnnouncementStatus.sent, "recipients": len(rows), "mailed": mailed,
                         "scheduled_for": announcement.send_at})
+    queue_event(event, "announcement.sent", {"announcement_id": announcement.id, "recipients": len(rows)})
     db.session.commit()
     return Sent(people=len(rows), mailed=mailed)
 
