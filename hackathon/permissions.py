@@ -73,6 +73,9 @@ def load_event(slug: str) -> Event:
     if event is None or not can_view_event(current_user, event):
         abort(404)
     g.event = event
+    from hackathon.accounts.two_factor_views import require_two_factor_at  # (it imports this module)
+
+    require_two_factor_at(event)  # organisers who must use two-factor sign-in are sent to set it up first
     return event
 
 

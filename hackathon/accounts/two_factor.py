@@ -32,7 +32,7 @@ def new_secret() -> str:
 
 
 def _timestamp(now: datetime) -> float:
-    # Naive datetimes are UTC throughout the app (hackathon.database.utcnow).
+    # The app's datetimes are aware UTC (hackathon.database.utcnow); a naive one is read as UTC.
     return (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).timestamp()
 
 
@@ -42,8 +42,8 @@ def time_step(now: datetime) -> int:
 
 
 def step_start(step: int) -> datetime:
-    """When a step begins, as a naive UTC datetime."""
-    return datetime.fromtimestamp(step * STEP_SECONDS, tz=timezone.utc).replace(tzinfo=None)
+    """When a step begins (aware, UTC)."""
+    return datetime.fromtimestamp(step * STEP_SECONDS, tz=timezone.utc)
 
 
 def code_at_step(secret: str, step: int) -> str:

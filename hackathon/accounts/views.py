@@ -11,7 +11,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from hackathon.accounts import bp, services
+from hackathon.accounts import bp, services, two_factor_services
+from hackathon.accounts import two_factor_views  # its routes register on this blueprint
 from hackathon.accounts.forms import (ApiTokenForm, ChangePasswordForm, EmailForm, LanguageForm, LoginForm,
                                       NewPasswordForm, ProfileForm, RegisterForm)
 from hackathon.accounts.models import ApiToken
@@ -85,6 +86,9 @@ def login():  # not limited per address: failures are counted per account and pe
             flash(error.message, "error")
         else:
             locale = current_locale()  # read before clearing the session, which holds the language picked
+            if two_factor_services.is_enabled(user):  # not signed in until the code passes too
+                return two_factor_views.begin_sign_in(user, remember=form.remember.data, locale=locale,
+                                                      next_url=next_url if is_safe_next(next_url) else None)
             session.clear()  # a fresh session on sign-in (no fixation)
             login_user(user, remember=form.remember.data)
             if user.locale is None:
@@ -204,7 +208,8 @@ def profile():
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, end_sessions_form=EmptyForm(),
-                           sessions=services.active_sessions(current_user), this_session=_this_session())
+                           sessions=services.active_sessions(current_user), this_session=_this_session(),
+                           two_factor_on=two_factor_services.is_enabled(current_user))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
