@@ -114,6 +114,7 @@ ACTION_LABELS = {
     "challenge.update": _l("Changed a challenge"),
     "event.create": _l("Created the event"),
     "event.update": _l("Changed the event"),
+    "event.two_factor": _l("Changed whether organisers must use two-factor sign-in"),
     "help.ask": _l("Asked for help"),
     "help.cancel": _l("Cancelled a help request"),
     "help.claim": _l("Took a help request"),
@@ -200,6 +201,7 @@ ACTION_LABELS = {
 }
 
 FIELD_LABELS = {
+    "require_two_factor": _l("Two-factor sign-in required"),
     "added": _l("Added"), "application_id": _l("Application"), "bio": _l("About"), "body": _l("Text"),
     "capacity": _l("Capacity"), "captain_id": _l("Captain"), "challenge_id": _l("Challenge"),
     "closes_at": _l("Closes"), "comment_to_team": _l("Comment to the team"), "confirm_by": _l("Confirm by"),
