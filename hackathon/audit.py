@@ -119,6 +119,7 @@ ACTION_LABELS = {
     "two_factor.enable": _l("Turned on two-factor sign-in"),
     "two_factor.recovery_code_used": _l("Signed in with a recovery code"),
     "two_factor.recovery_codes_replaced": _l("Made new recovery codes"),
+    "two_factor.turned_off": _l("Two-factor sign-in turned off from the command line"),
     "help.ask": _l("Asked for help"),
     "help.cancel": _l("Cancelled a help request"),
     "help.claim": _l("Took a help request"),

@@ -23,6 +23,25 @@ def prune_sessions_command() -> None:
     click.echo(f"Deleted {prune_sessions()} old sessions.")
 
 
+@accounts_cli.command("turn-off-two-factor")
+@click.argument("email")
+def turn_off_two_factor_command(email: str) -> None:
+    """Turn off two-factor sign-in for EMAIL (a person who lost their phone and their recovery codes)."""
+    from hackathon.accounts.services import find_user_by_email, normalise_email
+    from hackathon.accounts.two_factor_services import turn_off_for
+
+    try:
+        user = find_user_by_email(normalise_email(email))
+    except DomainError as error:
+        raise click.ClickException(str(error)) from None
+    if user is None:
+        raise click.ClickException(f"No account with the email {email}.")
+    if turn_off_for(user):
+        click.echo(f"Two-factor sign-in is off for {user.email}; they sign in with their password alone.")
+    else:
+        click.echo(f"Two-factor sign-in was not on for {user.email}.")
+
+
 @users_cli.command("create-admin")
 @click.argument("email")
 @click.option("--password", help="Password; a random one is generated and printed when omitted.")

@@ -628,3 +628,17 @@ def test_the_forms_need_their_csrf_token(app, client, enrolled, clock):
         assert tf.is_enabled(enrolled.user)
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_the_command_line_turns_it_off_for_someone_who_lost_everything(app, enrolled, login, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["accounts", "turn-off-two-factor", "ADA@example.org"])
+    assert result.exit_code == 0 and "Two-factor sign-in is off for ada@example.org" in result.output
+    assert not tf.is_enabled(enrolled.user)
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode)) == 0
+    assert "two_factor.turned_off" in db.session.scalars(select(AuditEntry.action)).all()
+    assert redirect_path(login(client, enrolled.user)) == "/"
+    result = runner.invoke(args=["accounts", "turn-off-two-factor", "ada@example.org"])
+    assert result.exit_code == 0 and "was not on" in result.output
+    result = runner.invoke(args=["accounts", "turn-off-two-factor", "nobody@example.org"])
+    assert result.exit_code != 0 and "No account" in result.output

@@ -231,6 +231,18 @@ def disable(user: User, password: str, code: str, *, now: datetime | None = None
     db.session.commit()
 
 
+def turn_off_for(user: User) -> bool:
+    """Turn two-factor sign-in off for someone who lost their phone and their recovery codes (the command
+    line's `flask accounts turn-off-two-factor`, run by whoever runs the site); False if it was not on."""
+    if not is_enabled(user):
+        return False
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(delete(TwoFactorCredential).where(TwoFactorCredential.user_id == user.id))
+    record_audit(actor=None, action="two_factor.turned_off", target=user)
+    db.session.commit()
+    return True
+
+
 def cancel_enrolment(user: User) -> None:
     """Forget a secret that was scanned but never confirmed (to scan a fresh one)."""
     db.session.execute(delete(TwoFactorCredential).where(TwoFactorCredential.user_id == user.id,
