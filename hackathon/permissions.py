@@ -189,7 +189,9 @@ def can_confirm_participation(user: User | None, application) -> bool:
 def team_standing(user: User | None, event: Event) -> tuple[bool, bool]:
     """(is a team member, has applied) for the user at the event, read once per request in one query.
 
-    "Has applied": an individual application that is not withdrawn, or membership of a team.
+    "Has applied": an individual application that is not withdrawn, or membership of a team. The same query reads
+    the number of the person's unread announcements for the menu's News badge (`unread_announcements`), so the
+    badge costs no query of its own.
     """
     if user is None or not user.is_authenticated:
         return False, False
@@ -198,21 +200,44 @@ def team_standing(user: User | None, event: Event) -> tuple[bool, bool]:
     if key not in cache:
         from sqlalchemy import exists
 
+        from hackathon.announcements.services import unread_count_query
         from hackathon.applications.models import Application, ApplicationKind, ApplicationStatus
         from hackathon.teams.models import TeamMember
 
-        member, applied = db.session.execute(select(
+        member, applied, unread = db.session.execute(select(
             exists().where(TeamMember.event_id == event.id, TeamMember.user_id == user.id),
             exists().where(Application.event_id == event.id, Application.individual_user_id == user.id,
                            Application.kind == ApplicationKind.individual,
                            Application.status != ApplicationStatus.withdrawn),
+            unread_count_query(user, event).scalar_subquery(),
         )).one()
         cache[key] = (bool(member), bool(member or applied))
+        g.setdefault("_unread_announcements_cache", {})[key] = int(unread or 0)
     return cache[key]
+
+
+def unread_announcements(user: User | None, event: Event) -> int:
+    """How many announcements of the event were delivered to the person and not read yet (read with
+    `team_standing`, once per request)."""
+    if user is None or not user.is_authenticated:
+        return 0
+    key = (user.id, event.id)
+    if key not in g.get("_unread_announcements_cache", {}):
+        g.get("_team_standing_cache", {}).pop(key, None)
+        team_standing(user, event)
+    return g._unread_announcements_cache[key]
+
+
+def note_announcements_read(user: User, event: Event) -> None:
+    """The News page marked everything read: a badge drawn after that shows none (no query)."""
+    cached = g.get("_unread_announcements_cache", {})
+    if (user.id, event.id) in cached:
+        cached[(user.id, event.id)] = 0
 
 
 def forget_team_standing() -> None:
     g.pop("_team_standing_cache", None)
+    g.pop("_unread_announcements_cache", None)
 
 
 def can_view_team_board(user: User | None, event: Event) -> bool:

@@ -551,3 +551,15 @@ def test_news_page_and_badge_cost_the_same_at_any_number_of_announcements(world,
         assert queries(client, path) == few_member, path
         assert queries(organiser, path) == few_organiser, path
     assert queries(organiser, "/events/hack/announcements") == manage_few
+
+
+def test_the_badge_is_read_in_the_menus_own_query(world, client_for):
+    """The unread count rides in permissions.team_standing's query, which the menu makes anyway."""
+    w = world
+    _send(w)
+    client = client_for(w.captain_a)
+    with recorded_statements() as statements:
+        page = client.get("/events/hack/").get_data(as_text=True)
+    reading = [s for s in statements if "announcement_deliveries" in s]
+    assert len(reading) == 1 and "team_members" in reading[0]
+    assert '<span class="badge">1<span class="visually-hidden">' in page

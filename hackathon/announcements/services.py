@@ -389,10 +389,16 @@ def send_due(now: datetime | None = None) -> list[tuple[Announcement, Sent | Non
 
 @dataclass
 class NewsItem:
-    announcement: Announcement
+    """One announcement as its reader sees it (plain values: the page may commit the reading before it renders)."""
+
+    id: int
     title: str
     body: str
+    essential: bool
+    sent_at: datetime
+    corrected_at: datetime | None
     unread: bool
+    texts: dict[str, dict[str, str]]
 
 
 def _visible(user: User, event: Event):
@@ -413,8 +419,12 @@ def visible_news(user: User, event: Event) -> list[NewsItem]:
     items = []
     for announcement, read_at, delivery_id in db.session.execute(_visible(user, event)):
         code = pick_language(language, _filled(announcement), event.languages)
-        items.append(NewsItem(announcement=announcement, title=announcement.title.get(code, ""),
-                              body=announcement.body.get(code, ""), unread=delivery_id is not None and read_at is None))
+        items.append(NewsItem(
+            id=announcement.id, title=announcement.title.get(code, ""), body=announcement.body.get(code, ""),
+            essential=announcement.essential, sent_at=announcement.sent_at, corrected_at=announcement.corrected_at,
+            unread=delivery_id is not None and read_at is None,
+            texts={lang: {"title": announcement.title.get(lang, ""), "body": announcement.body.get(lang, "")}
+                   for lang in event.languages if lang in _filled(announcement)}))
     return items
 
 
@@ -429,15 +439,13 @@ def mark_read(user: User, event: Event, *, now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
-def unread_count(user: User, event: Event) -> int:
-    """Delivered to the person and not read yet (the menu's badge): one query."""
-    if user is None or not user.is_authenticated:
-        return 0
-    return db.session.scalar(
-        select(func.count(AnnouncementDelivery.id)).join(Announcement,
-                                                         Announcement.id == AnnouncementDelivery.announcement_id)
-        .where(AnnouncementDelivery.user_id == user.id, AnnouncementDelivery.read_at.is_(None),
-               Announcement.event_id == event.id)) or 0
+def unread_count_query(user: User, event: Event) -> Select:
+    """The number of the event's announcements delivered to the person and not read yet (the menu's badge; read
+    inside permissions.team_standing's query, so the badge costs no query of its own)."""
+    return (select(func.count(AnnouncementDelivery.id))
+            .join(Announcement, Announcement.id == AnnouncementDelivery.announcement_id)
+            .where(AnnouncementDelivery.user_id == user.id, AnnouncementDelivery.read_at.is_(None),
+                   Announcement.event_id == event.id))
 
 
 def opted_out(user: User, event: Event) -> bool:

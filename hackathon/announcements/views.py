@@ -22,7 +22,7 @@ from hackathon.errors import DomainError, NotAllowed, NotFound
 from hackathon.events.models import Event
 from hackathon.extensions import db
 from hackathon.forms import EmptyForm
-from hackathon.permissions import can_manage_event, event_route
+from hackathon.permissions import can_manage_event, event_route, note_announcements_read, unread_announcements
 from hackathon.templating import register_nav
 
 
@@ -37,7 +37,7 @@ def news_links(user, event: Event, roles) -> list[tuple[str, str]]:
     "Announcements" for organisers."""
     if user is None or not user.is_authenticated:
         return []
-    unread = services.unread_count(user, event)
+    unread = unread_announcements(user, event)
     label = _("News")
     if unread:
         label = Markup('{} <span class="badge">{}<span class="visually-hidden"> {}</span></span>').format(
@@ -189,13 +189,13 @@ def delete(event: Event, announcement_id: int):
 @bp.route("/events/<slug>/news")
 @event_route(signed_in)
 def news(event: Event):
-    items = services.visible_news(current_user, event)
-    form = PreferencesForm(formdata=None, opt_out=services.opted_out(current_user, event))
-    page = render_template("announcements/news.html", event=event, items=items, form=form,
-                           can_manage=can_manage_event(current_user, event))
+    items = services.visible_news(current_user, event)  # unread ones are marked on this page, then read
     if any(item.unread for item in items):
         services.mark_read(current_user, event, now=utcnow())
-    return page
+        note_announcements_read(current_user, event)
+    form = PreferencesForm(formdata=None, opt_out=services.opted_out(current_user, event))
+    return render_template("announcements/news.html", event=event, items=items, form=form,
+                           can_manage=can_manage_event(current_user, event))
 
 
 @bp.route("/events/<slug>/news/preferences", methods=["POST"])

@@ -23,15 +23,14 @@ def signed_in(user, event: Event) -> bool:
 def list_announcements(event: Event):
     items = services.visible_news(current_user, event)
     return jsonify(announcements=[{
-        "id": item.announcement.id,
+        "id": item.id,
         "title": item.title,
         "body": item.body,
         "body_html": str(render_markdown(item.body)),
-        "texts": {code: {"title": item.announcement.title.get(code, ""), "body": item.announcement.body.get(code, "")}
-                  for code in event.languages if item.announcement.title.get(code)},
-        "essential": item.announcement.essential,
-        "sent_at": iso(item.announcement.sent_at),
-        "updated_at": iso(item.announcement.corrected_at),
+        "texts": item.texts,
+        "essential": item.essential,
+        "sent_at": iso(item.sent_at),
+        "updated_at": iso(item.corrected_at),
         "unread": item.unread,
     } for item in items])
 
