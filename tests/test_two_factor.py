@@ -287,6 +287,14 @@ def test_remember_me_and_the_next_page_survive_the_code_step(client, enrolled, c
     assert row.remembered
 
 
+def test_the_code_page_speaks_the_persons_language(client, enrolled):
+    user = db.session.get(User, enrolled.user.id)
+    user.locale = "ky"
+    db.session.commit()
+    password_step(client, user)
+    assert "Эки факторлуу кирүү" in text(client.get("/login/two-factor"))
+
+
 def test_the_code_page_without_a_password_first_sends_to_sign_in(client):
     assert redirect_path(client.get("/login/two-factor")) == "/login"
     assert redirect_path(client.post("/login/two-factor", data={"code": "123456"})) == "/login"

@@ -139,6 +139,8 @@ def begin_sign_in(user, *, remember: bool, next_url: str | None, locale: str | N
     """The password was right and the person uses two-factor sign-in: nobody is signed in yet. The signed session
     cookie remembers who is half-way (for PENDING_SECONDS) and the code page asks for the rest."""
     session.clear()  # a fresh session on sign-in (no fixation), as for a sign-in without a code
+    if user.locale or locale:  # the code page in the person's language (nobody is signed in to say it)
+        session["locale"] = user.locale or locale
     session[PENDING_KEY] = {"user_id": user.id, "remember": bool(remember), "started": int(time.time()),
                             "fp": tf.password_fingerprint(user), "next": next_url, "locale": locale}
     return redirect(url_for("accounts.two_factor_login"))
