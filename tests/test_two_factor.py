@@ -447,6 +447,17 @@ def test_turning_it_off_needs_the_password_and_a_code(client, enrolled, clock, l
     assert redirect_path(login(client, enrolled.user)) == "/"  # the password alone again
 
 
+def test_the_person_is_told_by_mail_when_it_is_turned_on_and_off(client, enrolled, clock, outbox):
+    [on] = [m for m in outbox("ada@example.org") if m.template == "two_factor_changed"]
+    assert on.subject == "Two-factor sign-in at Hackathon was turned on"
+    assert "If this was not you, reset your password at once" in on.body_text
+    sign_in_with_code(client, enrolled.user, enrolled.secret, clock)
+    client.post("/account/two-factor/disable", data={"password": PASSWORD, "code": code(enrolled.secret, clock)})
+    off = [m for m in outbox("ada@example.org") if m.template == "two_factor_changed"][-1]
+    assert off.subject == "Two-factor sign-in at Hackathon was turned off"
+    assert "signing in now asks only for your password" in off.body_text
+
+
 def test_turning_it_off_with_a_recovery_code(client, enrolled, clock):
     sign_in_with_code(client, enrolled.user, enrolled.secret, clock)
     response = client.post("/account/two-factor/disable", data={"password": PASSWORD, "code": enrolled.codes[9]})

@@ -21,6 +21,7 @@ from hackathon.database import utcnow
 from hackathon.errors import DomainError
 from hackathon.events.models import Event, Role
 from hackathon.extensions import db
+from hackathon.mail import queue_mail
 
 
 class WrongCode(DomainError):
@@ -198,6 +199,7 @@ def confirm_enrolment(user: User, code: str, *, now: datetime | None = None) -> 
     credential.failed_attempts, credential.locked_until = 0, None
     codes = _new_recovery_codes(user, now)
     record_audit(actor=user, action="two_factor.enable", target=user)
+    queue_mail(user.email, "two_factor_changed", locale=user.locale, user=user, enabled=True)
     db.session.commit()
     return codes
 
@@ -228,6 +230,7 @@ def disable(user: User, password: str, code: str, *, now: datetime | None = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(TwoFactorCredential).where(TwoFactorCredential.user_id == user.id))
     record_audit(actor=user, action="two_factor.disable", target=user)
+    queue_mail(user.email, "two_factor_changed", locale=user.locale, user=user, enabled=False)
     db.session.commit()
 
 
@@ -239,6 +242,7 @@ def turn_off_for(user: User) -> bool:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(TwoFactorCredential).where(TwoFactorCredential.user_id == user.id))
     record_audit(actor=None, action="two_factor.turned_off", target=user)
+    queue_mail(user.email, "two_factor_changed", locale=user.locale, user=user, enabled=False)
     db.session.commit()
     return True
 
