@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
-from sqlalchemy import ForeignKey, String, Text, event, inspect, or_, select, update
+from sqlalchemy import ForeignKey, String, Text, event, insert, inspect, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hackathon.database import utcnow
@@ -90,6 +90,23 @@ def queue_mail(
     return message
 
 
+def queue_copies(message: OutboxMessage, addresses: list[str]) -> int:
+    """Queue the message `queue_mail` rendered once more for each of `addresses`, one mail each (for a text that is
+    the same for everyone who reads that language, such as an announcement: rendering it once per language
+    rather than once per person is what makes a mail to 3,000 people quick). Inserted in one statement, in the
+    current transaction, and handed to the sender after commit like any other queued mail."""
+    if not addresses:
+        return 0
+    now = utcnow()
+    rows = [{"to_address": address, "template": message.template, "locale": message.locale,
+             "subject": message.subject, "body_text": message.body_text, "body_html": message.body_html,
+             "event_id": message.event_id, "status": OutboxStatus.pending, "attempts": 0, "next_attempt_at": now,
+             "created_at": now} for address in addresses]
+    ids = list(db.session.scalars(insert(OutboxMessage).returning(OutboxMessage.id), rows))
+    db.session.info.setdefault("outbox_new_ids", []).extend(ids)
+    return len(ids)
+
+
 @event.listens_for(Session, "after_commit")
 def _remember_committed_mail(session: Session) -> None:
     new = session.info.pop("outbox_new", None)
@@ -97,11 +114,15 @@ def _remember_committed_mail(session: Session) -> None:
         # The identity survives the expiry on commit without a query (none is allowed here).
         ids = [inspect(message).identity[0] for message in new if inspect(message).identity]
         session.info.setdefault("outbox_committed", []).extend(ids)
+    copies = session.info.pop("outbox_new_ids", None)
+    if copies:
+        session.info.setdefault("outbox_committed", []).extend(copies)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back_mail(session: Session) -> None:
     session.info.pop("outbox_new", None)
+    session.info.pop("outbox_new_ids", None)
 
 
 def _deliver(message: OutboxMessage) -> None:

@@ -563,3 +563,30 @@ def test_the_badge_is_read_in_the_menus_own_query(world, client_for):
     reading = [s for s in statements if "announcement_deliveries" in s]
     assert len(reading) == 1 and "team_members" in reading[0]
     assert '<span class="badge">1<span class="visually-hidden">' in page
+
+
+# --- the outbox's copies --------------------------------------------------------------------------------------------
+
+
+def test_copies_of_a_rendered_mail_go_with_the_transaction(world, app):
+    from hackathon.mail import queue_copies, queue_mail
+
+    def queue():
+        with app.test_request_context("/"):
+            first = queue_mail("one@example.org", "announcement", locale="ru", event_id=world.event.id,
+                               event=world.event, title="T", body_text="B", body_html="<p>B</p>", essential=True,
+                               link="https://hackathon.test/events/hack/news")
+            db.session.flush()
+            return first, queue_copies(first, ["two@example.org", "three@example.org"])
+
+    queue()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    assert not db.session.info.get("outbox_new_ids")
+    first, copies = queue()
+    db.session.commit()
+    assert copies == 2
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.to_address for m in rows] == ["one@example.org", "two@example.org", "three@example.org"]
+    assert {(m.subject, m.locale, m.body_html) for m in rows} == {(rows[0].subject, "ru", rows[0].body_html)}
+    assert sorted(db.session.info.pop("outbox_committed")) == [m.id for m in rows]  # handed to the sender

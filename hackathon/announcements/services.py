@@ -28,7 +28,7 @@ from hackathon.database import utcnow
 from hackathon.errors import DomainError, NotAllowed, NotFound
 from hackathon.events.models import Event, EventRole, Role, Track
 from hackathon.extensions import db
-from hackathon.mail import queue_mail
+from hackathon.mail import queue_copies, queue_mail
 from hackathon.markdown import render_markdown
 from hackathon.mentoring.models import CheckIn
 from hackathon.permissions import can_manage_event
@@ -333,24 +333,25 @@ def send_announcement(actor: User | None, announcement: Announcement, *, now: da
         db.session.rollback()
         raise DomainError(_("Nobody is in this audience: change the filters before sending."))
     filled = _filled(announcement)
-    rows, mailed = [], 0
-    rendered: dict[str, tuple[str, str]] = {}
-    link = url_for("announcements.news", slug=event.slug, _external=True)
+    rows: list[dict] = []
+    addresses: dict[str, list[str]] = {}  # language -> the addresses that get a mail in it
     for person in recipients:
         language = pick_language(person.locale, filled, event.languages)
         gets_mail = announcement.essential or not person.opted_out
         rows.append({"announcement_id": announcement.id, "user_id": person.id, "locale": language,
                      "mailed": gets_mail, "created_at": now})
-        if not gets_mail:
-            continue
-        if language not in rendered:
-            body = announcement.body.get(language, "")
-            rendered[language] = (body, render_markdown(body))
-        body_text, body_html = rendered[language]
-        queue_mail(person.email, "announcement", locale=language, event_id=event.id, event=event,
-                   title=announcement.title.get(language, ""), body_text=body_text, body_html=body_html,
-                   essential=announcement.essential, link=link)
-        mailed += 1
+        if gets_mail:
+            addresses.setdefault(language, []).append(person.email)
+    # The text is the same for everyone who reads a language: rendered once per language, one mail per person.
+    link = url_for("announcements.news", slug=event.slug, _external=True)
+    mailed = 0
+    for language, emails in addresses.items():
+        body = announcement.body.get(language, "")
+        first = queue_mail(emails[0], "announcement", locale=language, event_id=event.id, event=event,
+                           title=announcement.title.get(language, ""), body_text=body,
+                           body_html=render_markdown(body), essential=announcement.essential, link=link)
+        db.session.flush()  # its id and rendered text, copied for the others
+        mailed += 1 + queue_copies(first, emails[1:])
     db.session.execute(insert(AnnouncementDelivery), rows)
     announcement.recipient_count = len(rows)
     record_audit(actor=actor, action="announcement.send", event_id=event.id, target=announcement,
