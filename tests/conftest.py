@@ -193,3 +193,11 @@ def link_in(message: OutboxMessage, path_prefix: str) -> str:
     match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s\"<]*)", message.body_text)
     assert match, f"no {path_prefix} link in: {message.body_text}"
     return match.group(1)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as statements:` collects every SQL statement the engine runs inside the block."""
+    from tests.queries import recorded_statements
+
+    return recorded_statements

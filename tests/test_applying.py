@@ -5,12 +5,10 @@ from __future__ import annotations
 import html
 import secrets
 import threading
-from contextlib import contextmanager
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from hackathon.accounts.models import User
@@ -58,24 +56,6 @@ def audit_actions(event: Event) -> list[str]:
 def count(model, *where) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def count_queries(app):
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa_event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-        try:
-            yield statements
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-
-    return counting
 
 
 @pytest.fixture

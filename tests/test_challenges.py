@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import html
 import secrets
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
 
 from hackathon.accounts.models import User
@@ -26,6 +24,7 @@ from hackathon.mentoring.models import Challenge, HelpRequest, HelpStatus, Mento
 from hackathon.permissions import forget_accepted_team, forget_mentoring, forget_roles
 from hackathon.teams.models import Team, TeamMember, team_name_key
 from tests.conftest import session_user_id
+from tests.queries import recorded_statements as counting_queries
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 LOGIN = "login"
@@ -88,20 +87,6 @@ def assign(event: Event, team: Team, mentor: User) -> MentorAssignment:
     db.session.commit()
     reset_caches()
     return assignment
-
-
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
 VISITORS = ("anonymous", "stranger", "applicant", "participant", "other_participant", "mentor", "other_mentor",

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import html
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from hackathon.accounts.models import User
@@ -88,26 +86,6 @@ def invite(outbox):
         return link_in(message, "/invitations/")
 
     return invite
-
-
-@pytest.fixture
-def count_queries(app):
-    """`with count_queries() as statements:` collects every SQL statement the engine runs inside the block."""
-
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa_event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-        try:
-            yield statements
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-
-    return counting
 
 
 # Creating events ----------------------------------------------------------------------------------------------------

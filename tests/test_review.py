@@ -5,13 +5,11 @@ from __future__ import annotations
 import html
 import secrets
 import threading
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from hackathon.accounts.models import Background, User
@@ -157,24 +155,6 @@ def reviewer(make_user, grant, event):
     user = make_user(name="Ruslan Reviewer")
     grant(user, event, Role.reviewer)
     return user
-
-
-@pytest.fixture
-def count_queries(app):
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa_event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-        try:
-            yield statements
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-
-    return counting
 
 
 def decide(client, applications, decision, reason="", **query):

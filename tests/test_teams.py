@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import html
 import threading
-from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from flask import current_app
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from hackathon.accounts.models import Background, Gender, User
@@ -94,24 +92,6 @@ def client_for(app):
         return client
 
     return make
-
-
-@pytest.fixture
-def count_queries(app):
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa_event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-        try:
-            yield statements
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-
-    return counting
 
 
 @pytest.fixture
