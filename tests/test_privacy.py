@@ -14,6 +14,13 @@ ROUTES = [
     # told what to hand over first. A POST without the password erases nothing (the form is shown again).
     ("GET", "/account/delete", None, statuses(200)),
     ("POST", "/account/delete", lambda ids: {"password": "wrong password", "understood": "y"}, statuses(200)),
+    # Nobody has a changed data policy to accept here: the consent page sends them on.
+    ("GET", "/account/consent", None, statuses(302)),
+    ("POST", "/account/consent", lambda ids: {"accept": "y"}, statuses(302)),
+    # The event's retention period and request counts: its organisers and site admins.
+    ("GET", "/events/hack/privacy", None, statuses(403, organiser=200, admin=200)),
+    ("POST", "/events/hack/privacy", lambda ids: {"retention_months": "18"}, statuses(403, organiser=302, admin=302)),
+    ("GET", "/events/no-such-event/privacy", None, statuses(404, anonymous=404)),
 ]
 
 

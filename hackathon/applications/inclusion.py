@@ -48,10 +48,12 @@ def inclusion_settings_for(event: Event) -> InclusionSettings:
     """The event's inclusion settings, or (not saved, not in the session) the defaults: the default age bands,
     cells under 5 people suppressed, the report not shared."""
     settings = db.session.scalar(select(InclusionSettings).where(InclusionSettings.event_id == event.id))
-    if settings is None:
-        settings = InclusionSettings(event_id=event.id, age_bands=None,
-                                     suppression_threshold=DEFAULT_SUPPRESSION_THRESHOLD, report_shared=False)
-    return settings
+    return settings if settings is not None else default_inclusion_settings(event)
+
+
+def default_inclusion_settings(event: Event) -> InclusionSettings:
+    return InclusionSettings(event_id=event.id, age_bands=None, suppression_threshold=DEFAULT_SUPPRESSION_THRESHOLD,
+                             report_shared=False)
 
 
 def event_age_bands(settings: InclusionSettings) -> list[stats.AgeBand]:
@@ -649,12 +651,29 @@ def _level_counts(people) -> dict[str, dict[str, dict[int, int]]]:
 
 
 def load_funnel(event: Event, *, now: datetime | None = None) -> stats.Funnel:
-    """The event's whole funnel and its breakdowns, in five queries whatever the number of people: the settings,
-    which stages are in use, the published results, the application totals, and one UNION ALL of GROUP BYs over
-    the people's CTE (see `people_cte`). No Python object per person: Python sums the groups' rows, whose number
-    is bounded by the profile's choices."""
+    """The event's whole funnel and its breakdowns (see `funnel_counts`). Once the event's profile data is purged
+    (privacy.retention: past its retention period), the counts kept at the purge, read with the settings."""
+    from hackathon.privacy.models import PrivacySettings
+    from hackathon.privacy.retention import counts_from_json
+
+    settings, kept = db.session.execute(
+        select(InclusionSettings, PrivacySettings.funnel_snapshot).select_from(Event)
+        .outerjoin(InclusionSettings, InclusionSettings.event_id == Event.id)
+        .outerjoin(PrivacySettings, PrivacySettings.event_id == Event.id).where(Event.id == event.id)).one()
+    if kept:
+        return stats.funnel_from_counts(**counts_from_json(kept))
+    return stats.funnel_from_counts(**funnel_counts(
+        event, now=now, settings=settings if settings is not None else default_inclusion_settings(event)))
+
+
+def funnel_counts(event: Event, *, now: datetime | None = None, settings: InclusionSettings | None = None) -> dict:
+    """The inputs of stats.funnel_from_counts, in five queries whatever the number of people (four when the
+    settings are given): the settings, which stages are in use, the published results, the application totals,
+    and one UNION ALL of GROUP BYs over the people's CTE (see `people_cte`). No Python object per person: Python
+    sums the groups' rows, whose number is bounded by the profile's choices. The purge of an event's profile data
+    (privacy.retention) keeps them, since it removes what they are counted from."""
     now = now or utcnow()
-    settings = inclusion_settings_for(event)
+    settings = settings or inclusion_settings_for(event)
     bands = event_age_bands(settings)
     year = reference_year(event, now)
     context = _funnel_context(event, now)
@@ -673,7 +692,7 @@ def load_funnel(event: Event, *, now: datetime | None = None) -> stats.Funnel:
         by_value = {value: counts(value_levels) for value, value_levels in levels.get(dimension, {}).items()}
         # A value only people in drafts have is no group.
         groups[dimension] = {value: stage_counts for value, stage_counts in by_value.items() if stage_counts[first]}
-    return stats.funnel_from_counts(
+    return dict(
         people=everyone, teams=team_counts, applications=totals["applications"],
         individual_applications=totals["individual_applications"], groups=groups, in_use=context.in_use,
         not_counted=left_out, year=year, home_country=home_country(), bands=bands, known=known_values())

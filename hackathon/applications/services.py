@@ -33,6 +33,7 @@ from hackathon.extensions import db
 from hackathon.mail import queue_mail
 from hackathon.permissions import (can_edit_application, can_manage_event, can_withdraw_application, forget_roles,
                                    is_applicant, is_application_editor)
+from hackathon.privacy.retention import note_consent_change, record_consent
 from hackathon.teams.models import Team, TeamInvitation, TeamInvitationKind, TeamInvitationStatus, TeamMember
 from hackathon.webhooks.services import queue_event
 
@@ -142,6 +143,7 @@ def update_settings(actor: User, event: Event, values: Mapping[str, Any]) -> App
         "max_accepted_teams": max_teams,
         "confirmation_days": days,
     }
+    note_consent_change(event, actor)  # the text in force until now is a version, with whoever accepted it
     settings = application_settings(event)
     creating = settings.id is None
     before, after = ({}, dict(new)) if creating else changed_fields(settings, new)
@@ -157,6 +159,7 @@ def update_settings(actor: User, event: Event, values: Mapping[str, Any]) -> App
     if after:
         record_audit(actor=actor, action="application_settings.update", event_id=event.id, target=settings,
                      before=before, after=after)
+    note_consent_change(event, actor)  # a changed consent text is a new version: people are asked again
     db.session.commit()
     return settings
 
@@ -603,6 +606,8 @@ def submit_application(actor: User, application: Application, *, answers: Mappin
         db.session.rollback()
         return False
     db.session.refresh(application)
+    if consent:
+        record_consent(actor, event, now=now)  # which version of the data policy they accepted, and when
     _queue_receipts(application, questions, people)
     queue_event(event, "application.submitted", {"application_id": application.id, "kind": application.kind.value})
     db.session.commit()
