@@ -64,6 +64,8 @@ class Config:
     WEBHOOKS_TIMEOUT = _int("WEBHOOKS_TIMEOUT", 5)
     WEBHOOKS_SEND_AFTER_COMMIT = _bool("WEBHOOKS_SEND_AFTER_COMMIT", True)
     WEBHOOKS_ALLOW_PRIVATE = False
+    # Applicants import (page, `flask applications import`, API): a file with more rows is refused.
+    APPLICANT_IMPORT_MAX_ROWS = _int("APPLICANT_IMPORT_MAX_ROWS", 50_000)
 
     # Rate limits, kept in RATELIMIT_STORAGE_URI (Redis in production, so that every worker counts together).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

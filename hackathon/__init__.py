@@ -148,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from hackathon.applications import review_views as _review_views  # noqa: F401
     from hackathon.applications import score_split_views as _score_split_views  # noqa: F401
     from hackathon.applications import views as _applications_views  # noqa: F401
+    from hackathon.applications import import_views as _import_views  # noqa: F401
     from hackathon.teams import bp as teams_bp
     from hackathon.mentoring import bp as mentoring_bp
     from hackathon.mentoring import assignment_views as _assignment_views  # noqa: F401

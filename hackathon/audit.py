@@ -197,6 +197,7 @@ ACTION_LABELS = {
     "track.create": _l("Added a track"),
     "track.delete": _l("Deleted a track"),
     "track.update": _l("Changed a track"),
+    "applications.import": _l("Imported applicants from a file"),
     "webhook.create": _l("Added a webhook endpoint"),
     "webhook.delete": _l("Removed a webhook endpoint"),
     "webhook.resend": _l("Sent a webhook delivery again"),

@@ -118,6 +118,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(applications_cli)
+    from hackathon.applications.import_cli import import_command
+
+    applications_cli.add_command(import_command)
     app.cli.add_command(judging_cli)
     app.cli.add_command(results_cli)
     app.cli.add_command(events_cli)
