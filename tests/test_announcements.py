@@ -590,3 +590,49 @@ def test_copies_of_a_rendered_mail_go_with_the_transaction(world, app):
     assert [m.to_address for m in rows] == ["one@example.org", "two@example.org", "three@example.org"]
     assert {(m.subject, m.locale, m.body_html) for m in rows} == {(rows[0].subject, "ru", rows[0].body_html)}
     assert sorted(db.session.info.pop("outbox_committed")) == [m.id for m in rows]  # handed to the sender
+
+
+def test_two_sends_at_once_make_one_on_postgresql(world, app, outbox, request):
+    """Two organisers press Send at the same instant: the conditional UPDATE lets one in, the other finds it sent."""
+    import threading
+
+    from sqlalchemy import event as sa_event
+
+    if request.config.getoption("--db") != "postgresql":
+        pytest.skip("needs PostgreSQL's row locks: run with --db=postgresql")
+    announcement_id = services.create_announcement(world.organiser, world.event, services.AnnouncementInput(
+        title={"en": "T"}, body={"en": "B"})).id
+    organiser_id = world.organiser.id
+    both_ready = threading.Barrier(2, timeout=10)
+    gated = threading.local()
+    results, errors = [], []
+
+    def hold_the_claim(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE announcements SET status") and not getattr(gated, "done", False):
+            gated.done = True
+            both_ready.wait()
+
+    def organiser_clicks():
+        try:
+            with app.test_request_context("/"):
+                from hackathon.accounts.models import User
+
+                announcement = db.session.get(Announcement, announcement_id)
+                results.append(services.send_announcement(db.session.get(User, organiser_id), announcement))
+        except BaseException as error:  # noqa: BLE001 (asserted below)
+            errors.append(error)
+
+    sa_event.listen(db.engine, "before_cursor_execute", hold_the_claim)
+    try:
+        threads = [threading.Thread(target=organiser_clicks) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", hold_the_claim)
+    assert not errors, errors
+    assert sorted(result is None for result in results) == [False, True]
+    assert db.session.scalar(select(func.count(AnnouncementDelivery.id))) == 10
+    assert len(announcement_mails(outbox)) == 10
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "announcement.send")) == 1
