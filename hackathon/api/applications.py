@@ -10,6 +10,7 @@ from hackathon.api.openapi import ERROR, document, json_response
 from hackathon.api.views import iso
 from hackathon.applications import review
 from hackathon.applications.models import Application, ApplicationStatus
+from hackathon.applications.services import event_year
 from hackathon.applications.stats import age_band
 from hackathon.database import utcnow
 from hackathon.errors import abort_with
@@ -70,7 +71,7 @@ def list_applications(event: Event):
         status = ApplicationStatus(status)
     locale = current_locale()
     questions, records = review.application_records(current_user, event, locale=locale, status=status)
-    year = utcnow().year
+    year = event_year(event, utcnow())  # ages counted in the event's year, as the review queue does
     return jsonify(applications=[application_data(record, questions, locale=locale, event=event, year=year)
                                  for record in records])
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from flask_babel import get_locale
@@ -153,14 +152,10 @@ def home_country() -> str:
 
 
 def reference_year(event: Event, now: datetime) -> int:
-    """Ages are counted in the year the event's hacking starts (else applications close, else now), in the
-    event's timezone."""
-    moment = event.hacking_starts_at or event.applications_close_at or now
-    try:
-        zone = ZoneInfo(event.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return moment.astimezone(zone).year
+    """Ages are counted in the year the event happens in (applications.services.event_year)."""
+    from hackathon.applications.services import event_year
+
+    return event_year(event, now)
 
 
 def known_values() -> dict[str, list[str]]:

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Mapping
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -91,7 +91,11 @@ def event_year(event: Event, now: datetime) -> int:
     """The year the event happens in (its hacking, else its application deadline, else now), in its timezone;
     ages are counted in this year."""
     moment = event.hacking_starts_at or event.applications_close_at or now
-    return moment.astimezone(ZoneInfo(event.timezone)).year
+    try:
+        zone = ZoneInfo(event.timezone)
+    except (ZoneInfoNotFoundError, ValueError):  # a hand-edited timezone: count in UTC rather than fail
+        zone = ZoneInfo("UTC")
+    return moment.astimezone(zone).year
 
 
 # Settings -------------------------------------------------------------------------------------------------------
