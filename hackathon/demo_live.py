@@ -185,6 +185,8 @@ def load_live(now: datetime, accounts, people: dict[str, User], generated: list[
     db.session.flush()
     _judging(event, people, submissions, at)
     db.session.flush()
+    _announcements(event, people, at)
+    db.session.flush()
     return event
 
 
@@ -520,6 +522,61 @@ def _version_at(submission_id: int, moment: datetime) -> int | None:
     return db.session.scalar(select(SubmissionVersion.number).where(
         SubmissionVersion.submission_id == submission_id, SubmissionVersion.created_at <= moment)
         .order_by(SubmissionVersion.number.desc()).limit(1))
+
+
+def _announcements(event: Event, people: dict[str, User], at) -> None:
+    """Two sent announcements (everyone on the first day of hacking; an essential one to the confirmed teams
+    this morning), unread by all but the organiser, and one scheduled for three hours before submissions close
+    to the teams without a submitted project. Written as rows, as the rest of the demo: nobody is mailed."""
+    from sqlalchemy import insert
+
+    from hackathon.announcements.audience import Audience, pick_language
+    from hackathon.announcements.models import Announcement, AnnouncementDelivery, AnnouncementStatus
+    from hackathon.announcements.services import audience_query
+
+    organiser = people["organiser@demo.test"]
+    texts = [
+        (at(HACKING_STARTS + 1), False, Audience(), {
+            "en": ("Mentor office hours every day at three", "Mentors wait for you **every afternoon at 15:00** "
+                   "in the hall and on the call link of the Challenges page. Ask for help any time in between."),
+            "ru": ("Часы менторов — каждый день в три", "Менторы ждут вас **каждый день в 15:00** в зале и по "
+                   "ссылке на странице «Задачи». В остальное время просите помощи через запрос."),
+            "ky": ("Менторлордун сааттары — күн сайын саат үчтө", "Менторлор сиздерди **күн сайын саат 15:00дө** "
+                   "залда жана «Тапшырмалар» барагындагы шилтеме боюнча күтүшөт.")}),
+        (at(-5), True, Audience(confirmed=True), {
+            "en": ("Submissions close tomorrow", "Submit your project before the deadline on the Our project "
+                   "page: **drafts are not judged**. The semi-final jurors read what is submitted."),
+            "ru": ("Приём проектов закрывается завтра", "Отправьте проект до срока на странице «Наш проект»: "
+                   "**черновики не оцениваются**."),
+            "ky": ("Долбоорлорду кабыл алуу эртең жабылат", "Долбооруңузду мөөнөтүнө чейин «Биздин долбоор» "
+                   "барагында жөнөтүңүз: **долбоордун черновиги бааланбайт**.")}),
+    ]
+    for sent_at, essential, audience, words in texts:
+        announcement = Announcement(
+            event_id=event.id, title={code: title for code, (title, _body) in words.items()},
+            body={code: body for code, (_title, body) in words.items()}, essential=essential,
+            audience=audience.as_dict(), status=AnnouncementStatus.sent, sent_at=sent_at, send_at=None,
+            created_by_id=organiser.id, sent_by_id=organiser.id, created_at=sent_at - timedelta(minutes=20),
+            updated_at=sent_at)
+        db.session.add(announcement)
+        db.session.flush()
+        recipients = db.session.execute(audience_query(event, audience)).all()
+        db.session.execute(insert(AnnouncementDelivery), [
+            {"announcement_id": announcement.id, "user_id": person.id, "created_at": sent_at, "mailed": True,
+             "locale": pick_language(person.locale, list(words), event.languages),
+             "read_at": sent_at + timedelta(minutes=5) if person.id == organiser.id else None}
+            for person in recipients])
+        announcement.recipient_count = len(recipients)
+    db.session.add(Announcement(
+        event_id=event.id, essential=True, audience=Audience(without_submission=True, confirmed=True).as_dict(),
+        title={"en": "Three hours left to submit", "ru": "До конца приёма проектов три часа",
+               "ky": "Долбоор жөнөтүүгө үч саат калды"},
+        body={"en": "Your team has not submitted its project yet. Press **Submit** on the Our project page.",
+              "ru": "Ваша команда ещё не отправила проект. Нажмите **Отправить** на странице «Наш проект».",
+              "ky": "Командаңыз долбоорун азырынча жөнөтө элек. «Биздин долбоор» барагында **Жөнөтүү** "
+                    "баскычын басыңыз."},
+        status=AnnouncementStatus.scheduled, send_at=at(SUBMISSIONS_CLOSE - 3), created_by_id=organiser.id,
+        created_at=at(-4), updated_at=at(-4)))
 
 
 # --- moving the event to a new `now` ---------------------------------------------------------------------------
