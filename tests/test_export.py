@@ -14,7 +14,7 @@ from hackathon.applications.models import ApplicationQuestion, ApplicationRating
 from hackathon.database import utcnow
 from hackathon.events.models import Role, Track
 from hackathon.extensions import db
-from tests.test_review import (QUEUE, SLUG, XSS, count_queries, event, make_application, make_team,  # noqa: F401
+from tests.test_review import (QUEUE, SLUG, XSS, event, make_application, make_team,  # noqa: F401
                                organiser, reviewer, sign_in)
 
 S = ApplicationStatus
