@@ -636,3 +636,23 @@ def test_two_sends_at_once_make_one_on_postgresql(world, app, outbox, request):
     assert db.session.scalar(select(func.count(AnnouncementDelivery.id))) == 10
     assert len(announcement_mails(outbox)) == 10
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "announcement.send")) == 1
+
+
+def test_csrf_is_required(app, world, client_for, outbox):
+    announcement = services.create_announcement(world.organiser, world.event, services.AnnouncementInput(
+        title={"en": "T"}, body={"en": "B"}))
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        organiser = client_for(world.organiser)
+        assert create(organiser).status_code == 400
+        for path in ("send", "delete", "edit", "unschedule"):
+            response = organiser.post(f"/events/hack/announcements/{announcement.id}/{path}",
+                                      data={"now": "Send now", **form_data(None)})
+            assert response.status_code == 400, path
+        assert client_for(world.mentor).post("/events/hack/news/preferences",
+                                             data={"opt_out": "y"}).status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert db.session.scalar(select(func.count(Announcement.id))) == 1
+    assert last_announcement().status == AnnouncementStatus.draft and announcement_mails(outbox) == []
+    assert not services.opted_out(world.mentor, world.event)
