@@ -534,8 +534,34 @@ def test_the_site_setting_requires_it_of_admins_and_every_organiser(app, client,
     login(participant, staff.participant)
     assert participant.get("/events/hack/").status_code == 200
     assert participant.get("/").status_code == 200
-    # The API is not a browser page: it answers as before.
-    assert organiser.get("/api/v1/events/elsewhere").status_code == 200
+    # The API answers their event with a 403 (not a redirect), and other events as before.
+    assert organiser.get("/api/v1/events/elsewhere").status_code == 403
+    assert organiser.get("/api/v1/events/hack").status_code == 200
+
+
+def test_no_api_token_is_made_or_used_at_the_event_before_it_is_on(client, staff, login, clock):
+    from hackathon.accounts.services import create_api_token
+
+    _token, secret = create_api_token(db.session.get(User, staff.organiser.id), "script")
+    require_at(staff.event)
+    headers = {"Authorization": f"Bearer {secret}"}
+    response = client.get("/api/v1/events/hack", headers=headers)
+    assert response.status_code == 403
+    assert "must use two-factor sign-in" in response.get_json()["error"]["message"]
+    assert client.get("/api/v1/events/elsewhere", headers=headers).status_code == 200
+    login(client, staff.organiser)
+    assert redirect_path(client.get("/account/tokens")) == "/account/two-factor?next=/account/tokens"
+    assert redirect_path(client.post("/account/tokens", data={"name": "x"})).startswith("/account/two-factor")
+    enrol(client, clock)
+    assert client.get("/account/tokens").status_code == 200
+    client.post("/logout")
+    assert client.get("/api/v1/events/hack", headers=headers).status_code == 200
+
+
+def test_the_tokens_page_stays_open_to_whoever_is_not_required(client, staff, login):
+    require_at(staff.event)
+    login(client, staff.participant)
+    assert client.get("/account/tokens").status_code == 200
 
 
 def test_nothing_is_asked_when_nothing_requires_it(client, staff, login):

@@ -19,7 +19,7 @@ from hackathon.accounts.two_factor_models import RecoveryCode, TwoFactorCredenti
 from hackathon.audit import record_audit
 from hackathon.database import utcnow
 from hackathon.errors import DomainError
-from hackathon.events.models import Event, Role
+from hackathon.events.models import Event, EventRole, Role
 from hackathon.extensions import db
 from hackathon.mail import queue_mail
 
@@ -297,6 +297,23 @@ def required_at_event(user: User | None, event: Event) -> bool:
     from hackathon.permissions import roles_at
 
     return user.is_admin or Role.organiser in roles_at(user, event)
+
+
+def required_anywhere(user: User | None) -> bool:
+    """Whether the person must use two-factor sign-in somewhere: a site admin under the site setting or at an event
+    that requires it, an organiser of any event under the site setting or of one that requires it."""
+    if user is None or not user.is_authenticated:
+        return False
+    if required_for_site(user):
+        return True
+    site_wide = bool(current_app.config.get("REQUIRE_TWO_FACTOR_FOR_STAFF"))
+    if user.is_admin:
+        return db.session.scalar(select(Event.id).where(Event.require_two_factor.is_(True)).limit(1)) is not None
+    query = (select(EventRole.id).join(Event, Event.id == EventRole.event_id)
+             .where(EventRole.user_id == user.id, EventRole.role == Role.organiser).limit(1))
+    if not site_wide:
+        query = query.where(Event.require_two_factor.is_(True))
+    return db.session.scalar(query) is not None
 
 
 def set_event_requirement(actor: User, event: Event, required: bool) -> None:

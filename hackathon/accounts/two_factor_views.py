@@ -14,7 +14,7 @@ from hackathon.accounts import bp, services
 from hackathon.accounts import two_factor_services as tf
 from hackathon.accounts.two_factor_forms import (ConfirmTwoFactorForm, DisableTwoFactorForm, EventTwoFactorForm,
                                                  NewRecoveryCodesForm, TwoFactorLoginForm)
-from hackathon.errors import DomainError
+from hackathon.errors import DomainError, abort_with
 from hackathon.events.models import Event
 from hackathon.extensions import limiter
 from hackathon.forms import EmptyForm
@@ -194,12 +194,14 @@ def _to_setup():
 
 
 def require_two_factor_at(event: Event) -> None:
-    """Called as an event is loaded for a page (permissions.load_event): its organisers, and site admins, who must
-    use two-factor sign-in and do not yet are sent to set it up. Not for the API (tokens are not sessions)."""
-    if request.path.startswith("/api/") or not tf.required_at_event(current_user, event):
+    """Called as an event is loaded (permissions.load_event): its organisers, and site admins, who must use
+    two-factor sign-in and do not yet are sent to set it up; on the API their tokens are refused (403) until then."""
+    if not tf.required_at_event(current_user, event) or tf.is_enabled(current_user):
         return
-    if not tf.is_enabled(current_user):
-        abort(_to_setup())
+    if request.path.startswith("/api/"):
+        abort_with(403, _("The organisers of this event must use two-factor sign-in: turn it on from your profile, "
+                          "then your API token works here again."))
+    abort(_to_setup())
 
 
 @bp.before_app_request
@@ -212,6 +214,16 @@ def send_admins_to_setup():
     if not endpoint or endpoint == "static" or endpoint.startswith("accounts.") or request.path.startswith("/api/"):
         return None
     if tf.required_for_site(current_user) and not tf.is_enabled(current_user):
+        return _to_setup()
+    return None
+
+
+@bp.before_request
+def no_new_tokens_before_two_factor():
+    """Whoever must use two-factor sign-in somewhere makes no API token before it is on (a token made with the
+    password alone would get round it); revoking tokens stays open."""
+    if request.endpoint == "accounts.api_tokens" and current_user.is_authenticated \
+            and tf.required_anywhere(current_user) and not tf.is_enabled(current_user):
         return _to_setup()
     return None
 
