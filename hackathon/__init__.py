@@ -168,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     from hackathon.judging import views as _judging_views  # noqa: F401
     from hackathon.api import judging as _api_judging  # noqa: F401
     from hackathon.api import applications as _api_applications  # noqa: F401
+    from hackathon.api import write as _api_write  # noqa: F401
     from hackathon.api import stats as _api_stats  # noqa: F401
     from hackathon.results import bp as results_bp
     from hackathon.results import views as _results_views  # noqa: F401
@@ -219,7 +220,16 @@ def register_request_hooks(app: Flask) -> None:
         # Credentials first: a wrong token is a 401 on every API path (missing or hidden event, unknown path,
         # wrong method alike), rather than depending on whether the view happens to look at the user.
         if request.path.startswith("/api/") and "Authorization" in request.headers:
-            current_user._get_current_object()  # the token loader aborts with 401 for an invalid token
+            user = current_user._get_current_object()  # the token loader aborts with 401 for an invalid token
+            token = getattr(user, "current_api_token", None)
+            # A write with a read-only token is refused here, whatever the view (unknown paths and methods
+            # still get their 404 and 405).
+            if (request.method not in ("GET", "HEAD", "OPTIONS") and token is not None and token.scope != "write"
+                    and request.routing_exception is None):
+                from flask_babel import gettext as _
+
+                abort_with(403, _("This token can only read. Create a token with the write scope to change "
+                                  "anything through the API."))
 
     @app.after_request
     def security_headers(response):

@@ -64,7 +64,9 @@ def create_admin_command(email: str, password: str | None, name: str) -> None:
 @tokens_cli.command("create")
 @click.argument("email")
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
-def create_token_command(email: str, name: str) -> None:
+@click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True,
+              help="write: may also import applicants and decide applications through the API.")
+def create_token_command(email: str, name: str, scope: str) -> None:
     """Create a personal API token for EMAIL and print it once."""
     from hackathon.accounts.services import create_api_token, find_user_by_email, normalise_email
 
@@ -74,7 +76,7 @@ def create_token_command(email: str, name: str) -> None:
         raise click.ClickException(str(error)) from None
     if user is None:
         raise click.ClickException(f"No account with the email {email}.")
-    _, secret = create_api_token(user, name)
+    _, secret = create_api_token(user, name, scope=scope)
     click.echo(secret)
 
 

@@ -327,6 +327,7 @@ DOMAIN_TABLES = ("test_applying", "test_teams", "test_review", "test_challenges"
                  "test_judging", "test_results", "test_pitch_day", "test_privacy")
 DOMAIN_TABLES += ("test_webhooks",)
 DOMAIN_TABLES += ("test_applicant_import",)
+DOMAIN_TABLES += ("test_api_write",)
 DOMAIN_TABLES += ("test_announcements",)
 DOMAIN_TABLES += ("test_two_factor",)
 # Routes walked per visitor by dedicated tests rather than a table.

@@ -136,6 +136,9 @@ class ProfileForm(BaseForm):
 class ApiTokenForm(BaseForm):
     name = StringField(_l("Token name"), validators=[required(), length(80)],
                        description=_l("What the token is for, e.g. 'results export script'."))
+    scope = SelectField(_l("Scope"), choices=options([
+        ("read", _l("Read only")),
+        ("write", _l("Read and write (import applicants, decide applications in bulk)"))]), default="read")
     submit = SubmitField(_l("Create token"))
 
 

@@ -59,6 +59,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     # the device's session row and the secret key its cookies carry.
     current_session = None  # UserSession | None
     session_key = None  # str | None
+    current_api_token = None  # ApiToken | None: the token this request came with (API only)
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and the remember-me cookie: "<user id>:<session key>".

@@ -539,11 +539,17 @@ def hash_api_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """A new personal token; the secret is returned once and only its hash is kept."""
+TOKEN_SCOPES = ("read", "write")
+
+
+def create_api_token(user: User, name: str, *, scope: str = "read") -> tuple[ApiToken, str]:
+    """A new personal token; the secret is returned once and only its hash is kept. A "read" token only reads;
+    "write" also imports applicants and decides applications through the API."""
+    if scope not in TOKEN_SCOPES:
+        raise DomainError(_("A token's scope is read or write."))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name.strip()[:80] or "token", token_hash=hash_api_token(secret),
-                     prefix=secret[:10])
+                     prefix=secret[:10], scope=scope)
     db.session.add(token)
     db.session.commit()
     return token, secret
@@ -565,6 +571,7 @@ def user_for_api_token(secret: str, *, now: datetime | None = None) -> User | No
         return None
     token.last_used_at = now or utcnow()
     db.session.commit()
+    token.user.current_api_token = token  # for this request: what the token may do (its scope)
     return token.user
 
 

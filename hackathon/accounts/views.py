@@ -237,7 +237,7 @@ def api_tokens():
     form = ApiTokenForm()
     new_secret = None
     if form.validate_on_submit():
-        _, new_secret = services.create_api_token(current_user, form.name.data)
+        _, new_secret = services.create_api_token(current_user, form.name.data, scope=form.scope.data)
         form = ApiTokenForm(formdata=None)
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())

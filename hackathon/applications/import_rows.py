@@ -107,7 +107,10 @@ def _csv_rows(stream: BinaryIO) -> Iterator[list[str]]:
     except csv.Error as error:
         raise FileProblem("bad_csv", detail=str(error)[:200]) from None
     finally:
-        text.detach()
+        try:
+            text.detach()  # the caller's stream stays open (and is the caller's to close)
+        except ValueError:
+            pass
 
 
 def _xlsx_rows(stream: BinaryIO) -> Iterator[list[str]]:

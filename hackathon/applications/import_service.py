@@ -203,8 +203,8 @@ def check_file(event: Event, source: BinaryIO, *, mapping: Mapping[int, str] | N
     limit = max_rows()
     records: list[rows_.Record] = []
     seen: dict[str, int] = {}
+    rows = rows_.read_rows(source)
     try:
-        rows = rows_.read_rows(source)
         header: list[str] | None = None
         line = 0
         for cells in rows:
@@ -264,6 +264,8 @@ def check_file(event: Event, source: BinaryIO, *, mapping: Mapping[int, str] | N
                     report.preview.append(record)
     except rows_.FileProblem as error:
         raise ImportRefused(_file_message(error.problem)) from None
+    finally:
+        rows.close()
     if not report.header:
         raise ImportRefused(_("The file is empty: it needs a heading row and one row per applicant."))
     if report.rows == 0:
