@@ -815,6 +815,8 @@ LEFT_OUT = {
     "user_sessions.browser": "a name from a fixed list, read from the User-Agent",
     "user_sessions.platform": "a name from a fixed list, read from the User-Agent",
     "form_nonces.nonce": "generated", "form_nonces.location": "a path of the app",
+    "privacy_settings.funnel_snapshot": "counts written by the purge, shown as numbers",
+    "consent_versions.texts": "copies of application_settings.consent_text (shown escaped on /account/consent)",
     "two_factor_credentials.secret": "generated (base32)", "two_factor_recovery_codes.code_hash": "a hash",
 }
 

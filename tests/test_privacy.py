@@ -14,8 +14,8 @@ ROUTES = [
     # told what to hand over first. A POST without the password erases nothing (the form is shown again).
     ("GET", "/account/delete", None, statuses(200)),
     ("POST", "/account/delete", lambda ids: {"password": "wrong password", "understood": "y"}, statuses(200)),
-    # Nobody has a changed data policy to accept here: the consent page sends them on.
-    ("GET", "/account/consent", None, statuses(302)),
+    # Nobody has a changed data policy to accept here: the page says so, a sent form goes on.
+    ("GET", "/account/consent", None, statuses(200)),
     ("POST", "/account/consent", lambda ids: {"accept": "y"}, statuses(302)),
     # The event's retention period and request counts: its organisers and site admins.
     ("GET", "/events/hack/privacy", None, statuses(403, organiser=200, admin=200)),

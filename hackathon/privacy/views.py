@@ -132,9 +132,10 @@ def consent():
     next_url = request.args.get("next")
     next_url = next_url if is_safe_next(next_url) else url_for("events.index")
     outstanding = retention.outstanding_consents(current_user)
-    if not outstanding:
-        return redirect(next_url)
     form = ConsentAgainForm()
+    if not outstanding:  # nothing (left) to accept: a sent form goes on, a visit says so
+        return redirect(next_url) if request.method == "POST" else render_template(
+            "privacy/consent.html", form=form, items=[], next_url=next_url)
     if form.validate_on_submit():
         retention.accept_consents(current_user)
         flash(_("Thank you: your consent is recorded."), "success")
