@@ -196,10 +196,20 @@ def _fill_event(slug: str, phase: Phase, publish: bool, p: dict[str, User], now)
     challenge = f.create_challenge(event, marked("Map the wells", "challenge-title"),
                                    description=marked("Wells data", "challenge-description"), track=track,
                                    author=p["mentor"], data_links=[m_link("challenge-data-link")], chosen_by=[team_a])
+    # Announcements: one sent to everyone (its texts marked, mailed), one draft for the organisers' pages.
+    from hackathon.announcements import services as announcements
+
+    sent = announcements.create_announcement(o, event, announcements.AnnouncementInput(
+        title={"en": marked("Kickoff moved", "announcement-title"), "ru": "Старт перенесён"},
+        body={"en": marked("**New** time", "announcement-body"), "ru": "Новое время"}, essential=True), now=now)
+    announcements.send_announcement(o, sent, now=now)
+    draft_announcement = announcements.create_announcement(o, event, announcements.AnnouncementInput(
+        title={"en": "Office hours"}, body={"en": "At 15:00"}), now=now)
     ids = SimpleNamespace(event=event, slug=slug, phase=phase, track=track, questions=[text_q.id, choice_q.id],
                           applications=[application_c.id, pending["rejected"].id, draft.id], teams=[team_a.id, team_b.id],
                           team_a=team_a, team_b=team_b, join_codes=[team_a.join_code, team_b.join_code],
                           challenges=[challenge.id], milestones=[milestone.id], rubric=[rubric.id],
+                          announcements=[sent.id, draft_announcement.id],
                           rounds=[], criteria=[], submissions=[], attachments=[], certificates=[],
                           invitation_link=invitation_link, team_invitation_link=team_invitation_link,
                           owned={"team_a": {"team_id": str(team_a.id)}, "team_b": {"team_id": str(team_b.id)}})
@@ -282,6 +292,7 @@ def _fill_event(slug: str, phase: Phase, publish: bool, p: dict[str, User], now)
 
 def _demo_ids(slug: str) -> SimpleNamespace:
     """The same lists of ids, read from a demo event."""
+    from hackathon.announcements.models import Announcement
     from hackathon.applications.models import ApplicationQuestion
     from hackathon.judging.models import JudgingCriterion
     from hackathon.mentoring.models import Challenge, Milestone, RubricCriterion
@@ -302,6 +313,7 @@ def _demo_ids(slug: str) -> SimpleNamespace:
         teams=[t.id for t in teams], team_a=teams[0] if teams else None, team_b=teams[1] if len(teams) > 1 else None,
         join_codes=[t.join_code for t in teams],
         challenges=ids_of(Challenge.id, Challenge.event_id == event.id),
+        announcements=ids_of(Announcement.id, Announcement.event_id == event.id),
         milestones=ids_of(Milestone.id, Milestone.event_id == event.id),
         rubric=ids_of(RubricCriterion.id, RubricCriterion.event_id == event.id),
         rounds=rounds, criteria=ids_of(JudgingCriterion.id, JudgingCriterion.round_id.in_(rounds)),
@@ -405,6 +417,7 @@ def _fill(rule, arg: str, e: SimpleNamespace, links: dict) -> list[str] | None:
         "slug": [e.slug], "round_id": e.rounds, "submission_id": e.submissions, "team_id": e.teams,
         "attachment_id": e.attachments, "challenge_id": e.challenges, "question_id": e.questions,
         "application_id": e.applications, "milestone_id": e.milestones, "track_id": [e.track.id] if e.track else [],
+        "announcement_id": e.announcements,
         "fmt": ["csv", "json"], "lang": ["en", "ky", "xx"],
     }
     values = by_endpoint.get((endpoint, arg), by_arg.get(arg))
@@ -777,6 +790,7 @@ TEXT_COLUMNS = {
     "score_sheets.private_note": ["juror-private-note"], "shortlist_entries.reason": ["shortlist-reason"],
     "pitch_schedules.call_links": ["pitch-call-link"],
     "awards.name": ["award-name"], "awards.prize_text": ["award-prize"], "award_winners.reason": ["award-reason"],
+    "announcements.title": ["announcement-title"], "announcements.body": ["announcement-body"],
     # Copies made by the app of the texts above (the published snapshot, certificates, versions, the audit log).
     "result_settings.snapshot": ["team-name", "project-title", "award-name"],
     "certificates.team_name": ["team-name"], "certificates.project_title": ["project-title"],
@@ -817,6 +831,8 @@ LEFT_OUT = {
     "form_nonces.nonce": "generated", "form_nonces.location": "a path of the app",
     "privacy_settings.funnel_snapshot": "counts written by the purge, shown as numbers",
     "consent_versions.texts": "copies of application_settings.consent_text (shown escaped on /account/consent)",
+    "announcements.audience": "filter names, status codes and track ids (checked)",
+    "announcement_deliveries.locale": "a language code",
     "two_factor_credentials.secret": "generated (base32)", "two_factor_recovery_codes.code_hash": "a hash",
 }
 
