@@ -408,6 +408,11 @@ def test_drafts_are_edited_and_deleted_with_audit(world, client_for):
     assert last_announcement() is None
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {"announcement.create", "announcement.update", "announcement.delete"} <= actions
+    _send(w, Audience(statuses=("confirmed",), track_ids=(w.water.id,)), essential=True)
+    log = text(client.get("/events/hack/audit"))
+    for words in ("Wrote an announcement", "Changed an announcement", "Deleted an announcement",
+                  "Sent an announcement"):
+        assert words in log
 
 
 def test_another_events_announcement_is_a_404(world, client_for):
