@@ -210,3 +210,19 @@ def test_erasure_is_signed_in_only_and_takes_no_user_id(app, people):
     erase(client, user_id=str(people.person.id))
     assert fresh(User, people.person.id).email == "aida@example.org"
     assert fresh(User, people.teammate.id).name.startswith("Deleted participant")
+
+
+def test_a_waiting_application_is_withdrawn_and_invitations_to_them_revoked(app, people):
+    """Someone still waiting for a place leaves the board and the queue; a place taken stays (the team holds)."""
+    event = f.create_event("next-hack", phase=Phase.applications, organiser=people.organiser)
+    waiting = f.create_application(event, people.person, status="submitted", looking_for_team=True)
+    team = f.create_team(event, people.teammate, name="Bek's team")
+    invitation, _link = f.create_team_invitation(team, people.person.email, user=people.person, by=people.teammate)
+    assert erase(client_for(app, people.person)).status_code == 302
+    waiting = fresh(Application, waiting.id)
+    assert waiting.status.value == "withdrawn" and not waiting.looking_for_team
+    assert fresh(Application, people.activity.application.id).status.value == "confirmed"
+    from hackathon.teams.models import TeamInvitation
+
+    invitation = fresh(TeamInvitation, invitation.id)
+    assert invitation.status.value == "revoked" and invitation.email.endswith("@erased.invalid")

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from hackathon.accounts.models import ApiToken, User, UserSession
-from hackathon.applications.models import Application
+from hackathon.applications.models import Application, ApplicationStatus
 from hackathon.audit import AuditEntry, record_audit
 from hackathon.database import utcnow
 from hackathon.errors import DomainError
@@ -26,7 +26,7 @@ from hackathon.mentoring.models import MentorProfile
 from hackathon.privacy.models import DataRequest, DataRequestKind, ErasedAccount
 from hackathon.results.models import Certificate
 from hackathon.submissions.models import Attachment
-from hackathon.teams.models import TeamInvitation, TeamMember
+from hackathon.teams.models import TeamInvitation, TeamInvitationStatus, TeamMember
 
 
 def note_data_request(user: User, kind: DataRequestKind, event_ids: Iterable[int], *,
@@ -193,12 +193,22 @@ def erase_account(user: User, password: str, *, now: datetime | None = None) -> 
 
     # What they wrote about themselves; what others wrote about their work (sheets, reviews) stays.
     db.session.execute(update(Application).where(Application.individual_user_id == user.id)
-                       .values(answers={}, decision_reason=None).execution_options(synchronize_session=False))
+                       .values(answers={}, decision_reason=None, looking_for_team=False)
+                       .execution_options(synchronize_session=False))
+    # An application still waiting for a place is withdrawn (nobody can take it up); a place held or taken
+    # stays, so that the team and the event's counts hold.
+    db.session.execute(update(Application).where(
+        Application.individual_user_id == user.id,
+        Application.status.in_([ApplicationStatus.draft, ApplicationStatus.submitted, ApplicationStatus.waitlisted]))
+        .values(status=ApplicationStatus.withdrawn, waitlist_rank=None).execution_options(synchronize_session=False))
     db.session.execute(update(MentorProfile).where(MentorProfile.user_id == user.id).values(bio="")
                        .execution_options(synchronize_session=False))
-    db.session.execute(update(TeamInvitation).where(or_(TeamInvitation.user_id == user.id,
-                                                        func.lower(TeamInvitation.email) == old_email.lower()))
-                       .values(email=new_email, message="").execution_options(synchronize_session=False))
+    invitations = or_(TeamInvitation.user_id == user.id, func.lower(TeamInvitation.email) == old_email.lower())
+    db.session.execute(update(TeamInvitation).where(invitations, TeamInvitation.status == TeamInvitationStatus.pending)
+                       .values(status=TeamInvitationStatus.revoked, responded_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(TeamInvitation).where(invitations).values(email=new_email, message="")
+                       .execution_options(synchronize_session=False))
     db.session.execute(update(Invitation).where(func.lower(Invitation.email) == old_email.lower())
                        .values(email=new_email).execution_options(synchronize_session=False))
     db.session.execute(update(Certificate).where(Certificate.user_id == user.id).values(kind=WITHDRAWN)
