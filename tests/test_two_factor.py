@@ -166,6 +166,16 @@ def test_setting_it_up_shows_a_qr_code_and_the_key_then_ten_recovery_codes_once(
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.actor_id == user.id)) == "two_factor.enable"
 
 
+def test_pages_with_the_key_or_the_codes_are_never_cached(client, make_user, login, clock):
+    login(client, make_user())
+    assert client.get("/account/two-factor").headers["Cache-Control"] == "no-store"
+    page = text(client.get("/account/two-factor"))
+    secret = re.search(r'id="two-factor-key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    response = client.post("/account/two-factor/confirm", data={"code": code(secret, clock)})
+    assert "they will not be shown again" in text(response) and response.headers["Cache-Control"] == "no-store"
+    assert "no-store" not in (client.get("/account").headers.get("Cache-Control") or "")
+
+
 def test_a_new_key_can_be_made_before_it_is_confirmed(client, make_user, login, clock):
     user = make_user()
     login(client, user)

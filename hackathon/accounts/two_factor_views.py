@@ -218,6 +218,18 @@ def send_admins_to_setup():
     return None
 
 
+# Pages that show the secret key or the recovery codes: never kept by the browser or a proxy (the back button
+# on a shared computer must not bring them back).
+SECRET_PAGES = {"accounts.two_factor", "accounts.two_factor_confirm", "accounts.two_factor_recovery_codes"}
+
+
+@bp.after_request
+def keep_secrets_out_of_caches(response):
+    if request.endpoint in SECRET_PAGES:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.before_request
 def no_new_tokens_before_two_factor():
     """Whoever must use two-factor sign-in somewhere makes no API token before it is on (a token made with the
