@@ -103,8 +103,12 @@ def _refuse_if_locked(credential: TwoFactorCredential, now: datetime) -> None:
 
 
 def _count_failure(credential: TwoFactorCredential, now: datetime) -> None:
-    """One more wrong code, committed at once (whatever the caller does next); locks after too many."""
+    """One more wrong code, committed at once (whatever the caller does next); locks after too many. The row is
+    read again under a row lock (PostgreSQL), so that simultaneous wrong guesses are all counted."""
     config = current_app.config
+    credential = db.session.scalar(
+        select(TwoFactorCredential).where(TwoFactorCredential.id == credential.id).with_for_update()
+        .execution_options(populate_existing=True))
     lock = two_factor.after_failure(credential.failed_attempts or 0, credential.locked_until, now=now,
                                     max_failures=config["TWO_FACTOR_MAX_FAILURES"],
                                     lock_for=timedelta(minutes=config["TWO_FACTOR_LOCK_MINUTES"]))
