@@ -213,3 +213,11 @@ def test_an_erasure_is_counted_for_the_organisers(app, open_event):
     client_for(app, open_event.aida).post("/account/delete", data={"password": PASSWORD, "understood": "y"})
     page = client_for(app, open_event.organiser).get("/events/hack/privacy").get_data(as_text=True)
     assert "1 person deleted their account." in page
+
+
+def test_a_consent_text_saved_before_versions_were_kept_shows_as_version_one(app, open_event):
+    db.session.execute(db.delete(ConsentVersion))
+    db.session.commit()
+    page = client_for(app, open_event.organiser).get("/events/hack/privacy").get_data(as_text=True)
+    assert "The event asks no consent yet" not in page
+    assert db.session.scalar(select(func.count()).select_from(ConsentVersion)) == 1

@@ -161,6 +161,8 @@ def event_privacy(event):
         else:
             flash(_("The retention period is saved."), "success")
             return redirect(url_for("privacy.event_privacy", slug=event.slug))
+    if retention.current_consent_version(event) is not None and db.session.new:
+        db.session.commit()  # a consent text saved before versions were kept becomes version 1 here
     versions = db.session.scalars(select(ConsentVersion).where(ConsentVersion.event_id == event.id)
                                   .order_by(ConsentVersion.number.desc())).all()
     return render_template("privacy/event.html", event=event, form=form, settings=settings,
