@@ -221,3 +221,19 @@ def test_a_consent_text_saved_before_versions_were_kept_shows_as_version_one(app
     page = client_for(app, open_event.organiser).get("/events/hack/privacy").get_data(as_text=True)
     assert "The event asks no consent yet" not in page
     assert db.session.scalar(select(func.count()).select_from(ConsentVersion)) == 1
+
+
+def test_the_inclusion_report_reads_the_same_after_the_purge(app, past, runner):
+    """The report's CSV is the same file before and after; the dashboard says the counts were kept."""
+    organiser = client_for(app, past.organiser)
+    before = organiser.get(f"/events/{past.event.slug}/inclusion/report-en.csv")
+    assert before.status_code == 200
+    dashboard = organiser.get(f"/events/{past.event.slug}/inclusion").get_data(as_text=True)
+    assert "the counts kept just before" not in dashboard
+    runner.invoke(args=["privacy", "purge-due"])
+    after = organiser.get(f"/events/{past.event.slug}/inclusion/report-en.csv")
+    assert after.get_data() == before.get_data()
+    dashboard = organiser.get(f"/events/{past.event.slug}/inclusion").get_data(as_text=True)
+    assert "at the end of its retention period: these are the counts kept just before." in dashboard
+    api = organiser.get(f"/api/v1/events/{past.event.slug}/stats")
+    assert api.status_code == 200

@@ -25,7 +25,7 @@ from hackathon.permissions import can_manage_event, event_route, is_safe_next
 from hackathon.privacy import bp, export, retention, services
 from hackathon.privacy import cli as _cli  # noqa: F401  (`flask privacy purge-due` registers on import)
 from hackathon.privacy.forms import ConsentAgainForm, EraseAccountForm, RetentionForm
-from hackathon.privacy.models import ConsentVersion, DataRequestKind
+from hackathon.privacy.models import ConsentVersion, DataRequestKind, PrivacySettings
 
 # The ZIP is written to memory up to this size, then to a temporary file on disk.
 ZIP_SPOOL_BYTES = 4 * 1024 * 1024
@@ -174,3 +174,10 @@ def event_privacy(event):
 def privacy_retention_text(event) -> str:
     """For the application form's data policy: how long the profile data is kept (templates/privacy/_retention.html)."""
     return retention.retention_text(event)
+
+
+@bp.app_template_global("privacy_purged_at")
+def privacy_purged_at(event):
+    """When the event's profile data was purged (None before), for the inclusion pages' note
+    (templates/privacy/_purged_note.html)."""
+    return db.session.scalar(select(PrivacySettings.purged_at).where(PrivacySettings.event_id == event.id))
