@@ -205,11 +205,21 @@ def _fill_event(slug: str, phase: Phase, publish: bool, p: dict[str, User], now)
     announcements.send_announcement(o, sent, now=now)
     draft_announcement = announcements.create_announcement(o, event, announcements.AnnouncementInput(
         title={"en": "Office hours"}, body={"en": "At 15:00"}), now=now)
+    # Webhooks: an endpoint (its description marked) with a delivery that gave up, for its log.
+    from hackathon.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+    hook = WebhookEndpoint(event_id=event.id, url="https://hooks.example.org/in", secret="whsec_crawl",
+                           description=marked("CRM", "webhook-description"), kinds=["team.formed"])
+    db.session.add(hook)
+    db.session.flush()
+    db.session.add(WebhookDelivery(endpoint_id=hook.id, kind="team.formed", event_uid=f"evt_crawl_{slug}", body="{}",
+                                   status=DeliveryStatus.failed, attempts=6, response_code=500, last_error="HTTP 500"))
+    db.session.commit()
     ids = SimpleNamespace(event=event, slug=slug, phase=phase, track=track, questions=[text_q.id, choice_q.id],
                           applications=[application_c.id, pending["rejected"].id, draft.id], teams=[team_a.id, team_b.id],
                           team_a=team_a, team_b=team_b, join_codes=[team_a.join_code, team_b.join_code],
                           challenges=[challenge.id], milestones=[milestone.id], rubric=[rubric.id],
-                          announcements=[sent.id, draft_announcement.id],
+                          announcements=[sent.id, draft_announcement.id], webhooks=[hook.id],
                           rounds=[], criteria=[], submissions=[], attachments=[], certificates=[],
                           invitation_link=invitation_link, team_invitation_link=team_invitation_link,
                           owned={"team_a": {"team_id": str(team_a.id)}, "team_b": {"team_id": str(team_b.id)}})
@@ -296,6 +306,7 @@ def _demo_ids(slug: str) -> SimpleNamespace:
     from hackathon.applications.models import ApplicationQuestion
     from hackathon.judging.models import JudgingCriterion
     from hackathon.mentoring.models import Challenge, Milestone, RubricCriterion
+    from hackathon.webhooks.models import WebhookEndpoint
 
     event = db.session.scalar(select(Event).where(Event.slug == slug))
 
@@ -314,6 +325,7 @@ def _demo_ids(slug: str) -> SimpleNamespace:
         join_codes=[t.join_code for t in teams],
         challenges=ids_of(Challenge.id, Challenge.event_id == event.id),
         announcements=ids_of(Announcement.id, Announcement.event_id == event.id),
+        webhooks=ids_of(WebhookEndpoint.id, WebhookEndpoint.event_id == event.id),
         milestones=ids_of(Milestone.id, Milestone.event_id == event.id),
         rubric=ids_of(RubricCriterion.id, RubricCriterion.event_id == event.id),
         rounds=rounds, criteria=ids_of(JudgingCriterion.id, JudgingCriterion.round_id.in_(rounds)),
@@ -417,7 +429,7 @@ def _fill(rule, arg: str, e: SimpleNamespace, links: dict) -> list[str] | None:
         "slug": [e.slug], "round_id": e.rounds, "submission_id": e.submissions, "team_id": e.teams,
         "attachment_id": e.attachments, "challenge_id": e.challenges, "question_id": e.questions,
         "application_id": e.applications, "milestone_id": e.milestones, "track_id": [e.track.id] if e.track else [],
-        "announcement_id": e.announcements,
+        "announcement_id": e.announcements, "endpoint_id": e.webhooks,
         "fmt": ["csv", "json"], "lang": ["en", "ky", "xx"],
     }
     values = by_endpoint.get((endpoint, arg), by_arg.get(arg))
@@ -791,6 +803,7 @@ TEXT_COLUMNS = {
     "pitch_schedules.call_links": ["pitch-call-link"],
     "awards.name": ["award-name"], "awards.prize_text": ["award-prize"], "award_winners.reason": ["award-reason"],
     "announcements.title": ["announcement-title"], "announcements.body": ["announcement-body"],
+    "webhook_endpoints.description": ["webhook-description"],
     # Copies made by the app of the texts above (the published snapshot, certificates, versions, the audit log).
     "result_settings.snapshot": ["team-name", "project-title", "award-name"],
     "certificates.team_name": ["team-name"], "certificates.project_title": ["project-title"],
@@ -834,6 +847,11 @@ LEFT_OUT = {
     "announcements.audience": "filter names, status codes and track ids (checked)",
     "announcement_deliveries.locale": "a language code",
     "two_factor_credentials.secret": "generated (base32)", "two_factor_recovery_codes.code_hash": "a hash",
+    "webhook_endpoints.url": "an https URL (checked; shown escaped)", "webhook_endpoints.secret": "generated",
+    "webhook_endpoints.kinds": "names from a fixed list", "webhook_deliveries.kind": "a name from a fixed list",
+    "webhook_deliveries.event_uid": "generated", "webhook_deliveries.body": "JSON written by the app, shown on no page",
+    "webhook_deliveries.last_error": "the receiver's status or a network error", "webhook_deliveries.claim_token":
+    "generated", "api_tokens.scope": "read or write",
 }
 
 

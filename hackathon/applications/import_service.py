@@ -304,10 +304,9 @@ def import_applicants(actor: User | None, event: Event, source: BinaryIO, *, map
     emails = [record.email for record in records]
     users = _users_by_email(emails)
     # A member of a team at the event is covered by the team's application: that row cannot hold.
-    teams = dict(db.session.execute(
+    teams = dict(db.session.execute(  # an event's team members are a few hundred: read them all
         select(TeamMember.user_id, Team.name).join(Team, Team.id == TeamMember.team_id)
-        .where(TeamMember.event_id == event.id, TeamMember.user_id.in_([u.id for u in users.values()]))).all()) \
-        if users else {}
+        .where(TeamMember.event_id == event.id)).all()) if users else {}
     for record in records:
         user = users.get(record.email)
         if user is not None and user.id in teams:
@@ -318,35 +317,40 @@ def import_applicants(actor: User | None, event: Event, source: BinaryIO, *, map
         return report
 
     new_records = [record for record in records if record.email not in users]
+    ids = {email: user.id for email, user in users.items()}
     if new_records:
-        db.session.execute(insert(User), [
+        # INSERT ... RETURNING gives the new ids in the same statements: selecting 50,000 fresh rows back by
+        # address, before PostgreSQL has statistics on them, would scan the table once per chunk.
+        profile_keys = [key for key in rows_.PROFILE_TARGETS if key not in ("email", "name", "skills",
+                                                                             "looking_for_team")]
+        inserted = db.session.execute(insert(User).returning(User.id, User.email), [
             {"email": record.email, "name": record.name or record.email.split("@", 1)[0],
              "password_hash": NO_PASSWORD, "is_admin": False, "is_active_account": True,
              "skills": record.profile.get("skills", []), "created_at": now, "updated_at": now,
-             **{key: value for key, value in record.profile.items() if key != "skills"}}
+             **{key: record.profile.get(key) for key in profile_keys}}
             for record in new_records])
-        users.update(_users_by_email([record.email for record in new_records]))
+        ids.update({email: user_id for user_id, email in inserted})
         report.accounts_created = len(new_records)
-    new_emails = {record.email for record in new_records}
 
-    user_ids = [users[record.email].id for record in records]
+    known_ids = [user.id for user in users.values()]  # only people who had an account can have an application
     existing: dict[int, Application] = {}
-    for start in range(0, len(user_ids), CHUNK):
+    for start in range(0, len(known_ids), CHUNK):
         for application in db.session.scalars(select(Application).where(
-                Application.event_id == event.id, Application.individual_user_id.in_(user_ids[start:start + CHUNK]))):
+                Application.event_id == event.id, Application.individual_user_id.in_(known_ids[start:start + CHUNK]))):
             existing[application.individual_user_id] = application
 
     fresh = []
     for record in records:
-        user = users[record.email]
-        if record.email not in new_emails:
+        user_id = ids[record.email]
+        user = users.get(record.email)
+        if user is not None:
             for key, value in record.profile.items():  # the person's own answers win: only empty fields filled
                 if getattr(user, key) in (None, [], ""):
                     setattr(user, key, value)
-        application = existing.get(user.id)
+        application = existing.get(user_id)
         if application is None:
-            fresh.append({"event_id": event.id, "kind": ApplicationKind.individual, "user_id": user.id,
-                          "individual_user_id": user.id, "status": ApplicationStatus.submitted,
+            fresh.append({"event_id": event.id, "kind": ApplicationKind.individual, "user_id": user_id,
+                          "individual_user_id": user_id, "status": ApplicationStatus.submitted,
                           "answers": record.answers, "looking_for_team": bool(record.looking_for_team),
                           "submitted_at": now, "created_at": now, "updated_at": now})
             continue
