@@ -395,8 +395,9 @@ def test_an_organiser_adds_an_endpoint_reveals_its_secret_and_edits_it(subs, cli
     assert endpoint.secret.startswith("whsec_") and endpoint.kinds == ["application.submitted", "results.published"]
     page = text(organiser.get(f"{BASE}/{endpoint.id}"))
     assert endpoint.secret not in page and "Reveal the secret" in page
-    page = text(organiser.post(f"{BASE}/{endpoint.id}/secret"))
+    page = organiser.post(f"{BASE}/{endpoint.id}/secret").get_data(as_text=True)
     assert endpoint.secret in page
+    assert '<input checked id="kinds-0"' in page  # the settings below still show what is saved
     old = endpoint.secret
     page = text(organiser.post(f"{BASE}/{endpoint.id}/rotate"))
     db.session.refresh(endpoint)

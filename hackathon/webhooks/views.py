@@ -52,10 +52,10 @@ def index(event: Event):
 
 
 def _endpoint_page(event: Event, endpoint, form=None, secret: str | None = None):
-    if form is None:
-        form = EndpointForm(obj=endpoint)
+    if form is None:  # after a button's POST: the settings as saved, not the button's (empty) form data
+        form = EndpointForm(formdata=None, obj=endpoint)
     return render_template("webhooks/endpoint.html", event=event, endpoint=endpoint, form=form, secret=secret,
-                           deliveries=services.deliveries_of(endpoint), button=EmptyForm(),
+                           deliveries=services.deliveries_of(endpoint), button_form=EmptyForm(),
                            kind_labels=KIND_LABELS, max_attempts=_max_attempts())
 
 
