@@ -526,3 +526,20 @@ def test_sending_an_announcement_queues_an_event(hook, make_user, grant):
     delivery, = deliveries()
     assert delivery.kind == "announcement.sent"
     assert json.loads(delivery.body)["data"] == {"announcement_id": announcement.id, "recipients": sent.people}
+
+
+def test_the_buttons_work_with_csrf_on(subs, client_for, app):
+    """Each button posts its own CSRF token (the page's form must not be shadowed by the button macro)."""
+    import re
+
+    endpoint = services.create_endpoint(None, subs.event, url="http://127.0.0.1:9/x", kinds=["team.formed"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        organiser = client_for(subs.users["organiser"])
+        page = organiser.get(f"{BASE}/{endpoint.id}").get_data(as_text=True)
+        form = page[page.index(f'action="{BASE}/{endpoint.id}/secret"'):]
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+        response = organiser.post(f"{BASE}/{endpoint.id}/secret", data={"csrf_token": token})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 200 and endpoint.secret in response.get_data(as_text=True)
