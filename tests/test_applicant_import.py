@@ -67,7 +67,7 @@ def test_a_google_forms_export_is_imported_and_new_people_are_invited(event, out
     application = db.session.scalar(select(Application).where(Application.user_id == aida.id))
     assert application.status == ApplicationStatus.submitted
     assert application.answers == {str(why.id): "To learn", str(track.id): "w", str(hours.id): 10}
-    assert aida.region == "Chuy" and aida.name == "Aida"
+    assert aida.region == "chuy" and aida.name == "Aida"  # the profile's code, from the region's name
     # A formula in a cell is text, as typed: nothing evaluates it, and the CSV export neutralises it.
     bek = db.session.scalar(select(Application).join(User, User.id == Application.user_id)
                             .where(User.email == "bek@example.org"))
@@ -90,6 +90,16 @@ def test_reimporting_the_same_file_changes_nothing(event, outbox):
             report.unchanged) == (0, 0, 0, 2)
     assert count(User) == 2 and count(Application) == 2 and len(outbox()) == mails
     assert count(AuditEntry) == 1
+
+
+def test_regions_are_read_as_the_profiles_codes(event):
+    data = csv_bytes("Email,Region\na@example.org,Issyk-Kul\nb@example.org,Чуйская область\nc@example.org,bishkek\n"
+                     "d@example.org,Atlantis\n")
+    report = import_(event, data)
+    assert [e.line for e in report.errors] == [5] and "Atlantis" in report.errors[0].messages[0]
+    report = import_(event, csv_bytes(data.getvalue().decode().rsplit("d@", 1)[0]))
+    assert report.ok
+    assert sorted(db.session.scalars(select(User.region))) == ["bishkek", "chuy", "issyk_kul"]
 
 
 def test_semicolons_and_a_bom_and_russian_labels(event):

@@ -44,7 +44,7 @@ ANALYZE_AFTER = 1000  # new rows after which PostgreSQL's statistics are refresh
 
 TARGET_LABELS = {
     "email": _l("Email address"), "name": _l("Name"), "year_of_birth": _l("Year of birth"), "gender": _l("Gender"),
-    "region": _l("Region"), "country": _l("Country (two-letter code)"), "background": _l("Background (it or non_it)"),
+    "region": _l("Region (code or name)"), "country": _l("Country (two-letter code)"), "background": _l("Background (it or non_it)"),
     "organisation": _l("Organisation"), "skills": _l("Skills"), "first_hackathon": _l("First hackathon (yes/no)"),
     "locale": _l("Language (en, ru, ky)"), "looking_for_team": _l("Looking for a team (yes/no)"),
     rows_.IGNORE: _l("Ignore this column"),
@@ -160,6 +160,9 @@ def _row_message(problem: rows_.Problem) -> str:
         text = _("Not one of it, non_it: %(value)s.", value=params.get("value", ""))
     elif code == "bad_locale":
         text = _("Not one of en, ru, ky: %(value)s.", value=params.get("value", ""))
+    elif code == "bad_region":
+        text = _("Not a region of the list (a code such as chuy, or a name such as Chuy region): %(value)s.",
+                 value=params.get("value", ""))
     elif code == "bad_country":
         text = _("Not a two-letter country code (like KG): %(value)s.", value=params.get("value", ""))
     elif code == "not_yes_no":
@@ -202,6 +205,7 @@ def check_file(event: Event, source: BinaryIO, *, mapping: Mapping[int, str] | N
     questions = question_infos(event)
     year = event_year(event, now)
     limit = max_rows()
+    regions = region_names()
     records: list[rows_.Record] = []
     seen: dict[str, int] = {}
     rows = rows_.read_rows(source)
@@ -245,6 +249,14 @@ def check_file(event: Event, source: BinaryIO, *, mapping: Mapping[int, str] | N
                     "The file has more than %(max)d applicant rows: split it into smaller files.", limit, max=limit))
             record, problems = rows_.check_row(line, cells, header, report.mapping, questions, year=year,
                                                normalise_email=_email)
+            if record is not None and "region" in record.profile:
+                code = regions.get(rows_.heading_key(record.profile["region"]))
+                if code is None:
+                    problems = [rows_.Problem("bad_region", column=_column_of(report, "region"),
+                                              params={"value": record.profile["region"][:60]})]
+                    record = None
+                else:
+                    record.profile["region"] = code
             if record is not None and record.profile.get("country") not in (None, *ISO_3166_ALPHA_2):
                 problems = [rows_.Problem("bad_country", column=_column_of(report, "country"),
                                           params={"value": record.profile["country"]})]
@@ -272,6 +284,27 @@ def check_file(event: Event, source: BinaryIO, *, mapping: Mapping[int, str] | N
     if report.rows == 0:
         report.notes.append(_("The file has no applicant rows below its headings."))
     return report, (records if report.ok else [])
+
+
+def region_names() -> dict[str, str]:
+    """Every way a file may name a region of the profile's list -> its code: the code, the code with spaces or
+    hyphens, and its name in each language (with and without "region"/"city")."""
+    from flask_babel import force_locale
+
+    from hackathon.accounts.forms import KYRGYZSTAN_REGIONS
+
+    names: dict[str, str] = {}
+    for code, label in KYRGYZSTAN_REGIONS:
+        for variant in (code, code.replace("_", " "), code.replace("_", "-")):
+            names.setdefault(rows_.heading_key(variant), code)
+        for locale in current_app.config["LANGUAGES"]:
+            with force_locale(locale):
+                names.setdefault(rows_.heading_key(str(label)), code)
+    for text, code in list(names.items()):
+        for suffix in (" region", " city", " область", " облусу", " шаары", " облысы"):
+            if text.endswith(suffix):
+                names.setdefault(text.removesuffix(suffix), code)
+    return names
 
 
 def _column_of(report: ImportReport, target: str) -> str:
