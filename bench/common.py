@@ -3,7 +3,7 @@ never touched."""
 from __future__ import annotations
 
 import secrets
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import create_engine, text
 
@@ -25,3 +25,9 @@ def own_schema(url: str):
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     finally:
         admin.dispose()
+
+
+def engine_options_for(url: str):
+    """A context giving the engine options a benchmark runs with at `url`: a schema of its own on PostgreSQL
+    (own_schema), nothing to add on SQLite."""
+    return own_schema(url) if url.startswith("postgresql") else nullcontext({})

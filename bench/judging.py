@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from bench.common import own_schema  # noqa: E402
+from bench.common import engine_options_for  # noqa: E402
 from hackathon import create_app  # noqa: E402
 from hackathon.database import utcnow  # noqa: E402
 from hackathon.extensions import db  # noqa: E402
@@ -139,11 +139,8 @@ def build(projects: int, jurors: int, k: int, criteria: int, seed: int) -> int:
 
 
 def run(url: str, args) -> None:
-    if url.startswith("postgresql"):
-        with own_schema(url) as engine_options:
-            _run(url, args, engine_options)
-    else:
-        _run(url, args, {})
+    with engine_options_for(url) as engine_options:
+        _run(url, args, engine_options)
 
 
 def _run(url: str, args, engine_options: dict) -> None:
